@@ -84,8 +84,6 @@ class ToolPolicy(BaseModel):
         return self
 
 
-
-
 def load_tool_policy(path: str | Path) -> ToolPolicy:
     """Load and validate a tool policy YAML file."""
     located = load_yaml_with_lines(path)
@@ -124,7 +122,9 @@ def bundled_policy_names() -> list[str]:
     names: list[str] = []
     for group in root.iterdir():
         if group.is_dir():
-            names += [f"{group.name}/{f.name[:-5]}" for f in group.iterdir() if f.name.endswith(".yaml")]
+            names += [
+                f"{group.name}/{f.name[:-5]}" for f in group.iterdir() if f.name.endswith(".yaml")
+            ]
     return sorted(names)
 
 

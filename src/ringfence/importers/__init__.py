@@ -1,0 +1,23 @@
+"""Importers: turn recorded runs into normalized transcripts, one sample at a time."""
+
+from ringfence.importers import agentdojo as _agentdojo  # noqa: F401  (registers itself)
+from ringfence.importers import jsonl as _jsonl  # noqa: F401  (registers itself)
+from ringfence.importers._base import (
+    Importer,
+    ImportItem,
+    get_importer,
+    importer_names,
+    register_importer,
+)
+from ringfence.importers.agentdojo import AgentDojoImporter
+from ringfence.importers.jsonl import JsonlImporter
+
+__all__ = [
+    "AgentDojoImporter",
+    "ImportItem",
+    "Importer",
+    "JsonlImporter",
+    "get_importer",
+    "importer_names",
+    "register_importer",
+]

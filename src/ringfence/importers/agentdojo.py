@@ -1,0 +1,227 @@
+"""Importer for AgentDojo run folders.
+
+Layout: `<pipeline>/<suite>/<task_id>/<attack>/<injection_task_id>.json`, one run per file, with
+keys `suite_name, pipeline_name, user_task_id, injection_task_id, attack_type, injections,
+messages, error, duration, utility, security`. Assistant tool calls carry `function`, `args`
+(an object) and `id`; tool messages carry `tool_call_id`, `tool_call` and `error`.
+
+AgentDojo's `security` label is True when the attack succeeded; it is mapped to
+`DatasetLabels.attack_succeeded` only for attacked runs, where it has that meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ringfence.importers._base import (
+    PROVENANCE_BY_ROLE,
+    ImportItem,
+    content_text,
+    empty_content_issue,
+    parse_arguments,
+    read_file_bytes,
+    register_importer,
+)
+from ringfence.results import ImportIssue
+from ringfence.transcript import (
+    DatasetLabels,
+    InjectedText,
+    Message,
+    Role,
+    Sample,
+    SampleMetadata,
+    SourceRef,
+    Timing,
+    ToolCall,
+    Transcript,
+)
+
+REQUIRED_KEYS = ("suite_name", "pipeline_name", "user_task_id", "messages", "utility", "security")
+
+
+class AgentDojoImporter:
+    """Reads AgentDojo run files from a folder (recursively) or a single file."""
+
+    name = "agentdojo"
+
+    def list_files(self, path: Path) -> list[Path]:
+        """The file itself, or every `*.json` file under the folder, sorted."""
+        return [path] if path.is_file() else sorted(path.rglob("*.json"))
+
+    def read(self, path: Path) -> Iterator[ImportItem]:
+        """Yield each file's InputFile, then its Sample or the issues that stopped it."""
+        for file in self.list_files(path):
+            yield from self._read_file(file)
+
+    def _read_file(self, file: Path) -> Iterator[ImportItem]:
+        try:
+            data, info = read_file_bytes(file)
+        except OSError as exc:
+            yield _skip(file, f"cannot read file: {exc.strerror}")
+            return
+        yield info
+        try:
+            record = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            yield _skip(file, _json_problem(data, exc))
+            return
+        if not isinstance(record, dict):
+            yield _skip(file, f"expected a JSON object, got {type(record).__name__}")
+            return
+        missing = [key for key in REQUIRED_KEYS if key not in record]
+        if missing:
+            yield _skip(file, f"missing key(s) {missing}; is this an AgentDojo run file?")
+            return
+        yield from _build_sample(file, info.sha256, record)
+
+
+def _json_problem(data: bytes, exc: orjson.JSONDecodeError) -> str:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as decode_error:
+        return f"file is not valid UTF-8 (byte offset {decode_error.start})"
+    return f"invalid or truncated JSON: {exc.msg} (offset {exc.pos})"
+
+
+def _skip(file: Path, reason: str, field: str | None = None) -> ImportIssue:
+    return ImportIssue(path=str(file), reason=reason, field=field, sample_skipped=True)
+
+
+def _build_sample(file: Path, sha256: str, record: dict[str, Any]) -> Iterator[ImportItem]:
+    sample_id = _sample_id(record)
+    if not isinstance(record["messages"], list):
+        yield _skip(file, "'messages' must be a list", field="messages")
+        return
+    messages: list[Message] = []
+    problems: list[tuple[str, str]] = []
+    for index, raw in enumerate(record["messages"]):
+        message, message_problems = _message(index, raw)
+        if message is None:
+            yield _skip(file, message_problems[0][1], field=message_problems[0][0])
+            return
+        messages.append(message)
+        problems += message_problems
+    for field, reason in problems:
+        yield ImportIssue(
+            path=str(file), sample_id=sample_id, field=field, reason=reason, sample_skipped=False
+        )
+    transcript = Transcript(
+        sample_id=sample_id,
+        messages=messages,
+        injections=_injections(record.get("injections")),
+        metadata=_metadata(record, messages),
+        timing=Timing(duration_s=_float_or_none(record.get("duration"))),
+        error=str(record["error"]) if record.get("error") else None,
+    )
+    yield Sample(
+        transcript=transcript,
+        labels=_labels(record, transcript.metadata.attacked),
+        source=SourceRef(path=str(file), sha256=sha256),
+    )
+
+
+def _sample_id(record: dict[str, Any]) -> str:
+    parts = [
+        record.get("pipeline_name"),
+        record.get("suite_name"),
+        record.get("user_task_id"),
+        record.get("attack_type") or "none",
+        record.get("injection_task_id") or "none",
+    ]
+    return "agentdojo/" + "/".join(str(part) for part in parts)
+
+
+def _message(index: int, raw: Any) -> tuple[Message | None, list[tuple[str, str]]]:
+    field = f"messages[{index}]"
+    if not isinstance(raw, dict):
+        return None, [(field, f"message {index} is not an object")]
+    try:
+        role = Role(str(raw.get("role")))
+    except ValueError:
+        return None, [(f"{field}.role", f"message {index} has unknown role {raw.get('role')!r}")]
+    problems: list[tuple[str, str]] = []
+    tool_calls = _tool_calls(index, raw.get("tool_calls"), problems)
+    tool_call = raw.get("tool_call")
+    if not isinstance(tool_call, dict):
+        tool_call = {}
+    message = Message(
+        index=index,
+        role=role,
+        content=content_text(raw.get("content")),
+        provenance=PROVENANCE_BY_ROLE[role],
+        tool_calls=tool_calls,
+        tool_call_id=raw.get("tool_call_id"),
+        tool_name=tool_call.get("function") if role is Role.TOOL else None,
+        error=str(raw["error"]) if raw.get("error") else None,
+    )
+    issue = empty_content_issue(message)
+    if issue:
+        problems.append((f"{field}.content", issue))
+    return message, problems
+
+
+def _tool_calls(index: int, raw: Any, problems: list[tuple[str, str]]) -> list[ToolCall]:
+    if not raw:
+        return []
+    calls: list[ToolCall] = []
+    for position, call in enumerate(raw):
+        field = f"messages[{index}].tool_calls[{position}]"
+        if not isinstance(call, dict) or not isinstance(call.get("function"), str):
+            problems.append((field, "tool call has no function name; skipped"))
+            continue
+        parsed, warning = parse_arguments(call.get("args", call.get("arguments")))
+        if warning and not isinstance(call.get("args"), dict):
+            problems.append((f"{field}.args", warning))
+        parsed.name = call["function"]
+        parsed.id = str(call.get("id") or f"call-{index}-{position}")
+        calls.append(parsed)
+    return calls
+
+
+def _injections(raw: Any) -> list[InjectedText]:
+    if not isinstance(raw, dict):
+        return []
+    return [
+        InjectedText(placeholder=str(name), text=text)
+        for name, text in raw.items()
+        if isinstance(text, str)
+    ]
+
+
+def _metadata(record: dict[str, Any], messages: list[Message]) -> SampleMetadata:
+    system = next((m.content for m in messages if m.role is Role.SYSTEM and m.content), None)
+    task_id = str(record["user_task_id"])
+    attack = record.get("attack_type") or None
+    return SampleMetadata(
+        model=str(record["pipeline_name"]),
+        system_prompt_sha256=hashlib.sha256(system.encode()).hexdigest() if system else None,
+        suite=str(record["suite_name"]),
+        suite_version=record.get("benchmark_version"),
+        task_id=task_id,
+        task_type="injection_task" if task_id.startswith("injection_task") else "user_task",
+        attack=attack,
+        injection_task_id=record.get("injection_task_id") if attack else None,
+    )
+
+
+def _labels(record: dict[str, Any], attacked: bool) -> DatasetLabels:
+    utility = record.get("utility")
+    security = record.get("security")
+    return DatasetLabels(
+        source="agentdojo",
+        values={"utility": utility, "security": security},
+        attack_succeeded=bool(security) if attacked and security is not None else None,
+        task_completed=bool(utility) if utility is not None else None,
+    )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+register_importer(AgentDojoImporter.name, AgentDojoImporter)

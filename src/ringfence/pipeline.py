@@ -1,0 +1,203 @@
+"""The scoring pipeline: import -> detect -> metrics -> (gate) -> result, streaming samples.
+
+Samples pass through one at a time: each is scored, handed to the evidence store's writer and
+dropped, so memory does not grow with the number of input files. Only findings, per-sample
+outcomes and metric tallies stay in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from ringfence import __version__
+from ringfence.detectors.findings import Finding
+from ringfence.detectors.runner import DetectionResult, DetectorSettings, run_detectors
+from ringfence.errors import InputError
+from ringfence.gate import Decision, GatePolicy, evaluate_gate
+from ringfence.importers import ImportItem, get_importer
+from ringfence.labels import AgentDojoLabelSummary, compute_agreement, load_published_table
+from ringfence.metrics import ActionRecord, SampleRecord, compute_behaviour_metrics
+from ringfence.policy import PolicySet
+from ringfence.results import ImportIssue, InputFile, RunResult, SampleOutcome
+from ringfence.transcript import Sample
+
+logger = logging.getLogger(__name__)
+
+
+class SampleSink(Protocol):
+    """Receives each scored sample (the evidence store's run writer implements it)."""
+
+    def add_sample(self, sample: Sample, outcome: SampleOutcome) -> None:
+        """Keep one sample and ringfence's outcome for it."""
+        ...
+
+
+@dataclass
+class ScoreRequest:
+    """What to score and how."""
+
+    inputs: list[Path]
+    input_format: str
+    policies: PolicySet
+    settings: DetectorSettings = field(default_factory=DetectorSettings)
+    gate_policy: GatePolicy | None = None
+
+
+def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
+    """Hash every input file, then derive the run id from the hashes and all settings.
+
+    Scoring the same files with the same policies, settings and version gives the same run id,
+    which is how the store avoids duplicates.
+    """
+    importer = get_importer(request.input_format)
+    files: list[InputFile] = []
+    for path in request.inputs:
+        if not path.exists():
+            raise InputError(f"input not found: {path}. Give a file or folder that exists.")
+        for file in importer.list_files(path):
+            files.append(
+                InputFile(path=str(file), sha256=_sha256_file(file), size=file.stat().st_size)
+            )
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\n{request.input_format}\n".encode())
+    digest.update(request.policies.fingerprint().encode())
+    digest.update(repr(sorted(request.settings.as_dict().items())).encode())
+    for item in sorted(files, key=lambda f: f.path):
+        digest.update(f"{item.path}\0{item.sha256}\n".encode())
+    return digest.hexdigest()[:32], files
+
+
+def score(request: ScoreRequest, sink: SampleSink | None = None) -> RunResult:
+    """Score every input sample and return the run's result (decision included when gated)."""
+    run_id, inputs = fingerprint_inputs(request)
+    state = _RunState()
+    for item in _items(request):
+        if isinstance(item, Sample):
+            outcome = state.add_sample(item, request)
+            if sink is not None:
+                sink.add_sample(item, outcome)
+        elif isinstance(item, ImportIssue):
+            logger.warning("import issue in %s: %s", item.path, item.reason)
+            state.issues.append(item)
+    result = RunResult(
+        run_id=run_id,
+        ringfence_version=__version__,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        inputs=inputs,
+        tool_policy_sha256=request.policies.fingerprint(),
+        settings={"format": request.input_format, "detectors": request.settings.as_dict()},
+        outcomes=state.outcomes,
+        findings=state.findings,
+        metrics=compute_behaviour_metrics(state.records),
+        label_metrics=state.labels.metrics(_published(request.inputs)),
+        agreement=compute_agreement(state.outcomes),
+        import_issues=state.issues,
+    )
+    if request.gate_policy is not None:
+        result.decision = decide(request.gate_policy, result)
+    return result
+
+
+def decide(policy: GatePolicy, result: RunResult) -> Decision:
+    """Gate a scored run."""
+    skipped = sum(1 for issue in result.import_issues if issue.sample_skipped)
+    return evaluate_gate(policy, result.metrics, skipped)
+
+
+def _items(request: ScoreRequest) -> Iterator[ImportItem]:
+    importer = get_importer(request.input_format)
+    for path in request.inputs:
+        yield from importer.read(path)
+
+
+@dataclass
+class _RunState:
+    outcomes: list[SampleOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    records: list[SampleRecord] = field(default_factory=list)
+    issues: list[ImportIssue] = field(default_factory=list)
+    labels: AgentDojoLabelSummary = field(default_factory=AgentDojoLabelSummary)
+
+    def add_sample(self, sample: Sample, request: ScoreRequest) -> SampleOutcome:
+        transcript = sample.transcript
+        detection = run_detectors(transcript, request.policies, request.settings)
+        outcome = _outcome(sample, detection)
+        self.outcomes.append(outcome)
+        self.findings += detection.findings
+        self.records.append(_record(sample, detection, request.policies))
+        self.labels.add(sample)
+        return outcome
+
+
+def _outcome(sample: Sample, detection: DetectionResult) -> SampleOutcome:
+    meta = sample.transcript.metadata
+    labels = sample.labels
+    return SampleOutcome(
+        sample_id=sample.transcript.sample_id,
+        source_path=sample.source.path if sample.source else None,
+        model=meta.model,
+        suite=meta.suite,
+        task_id=meta.task_id,
+        attack=meta.attack,
+        injection_task_id=meta.injection_task_id,
+        side_effecting_calls=detection.side_effecting_calls,
+        unauthorized_calls=len(detection.unauthorized_call_ids),
+        attack_succeeded=detection.attack_carried_out if meta.attacked else None,
+        finding_count=len(detection.findings),
+        label_attack_succeeded=labels.attack_succeeded if labels else None,
+        label_task_completed=labels.task_completed if labels else None,
+        error=sample.transcript.error,
+    )
+
+
+def _record(sample: Sample, detection: DetectionResult, policies: PolicySet) -> SampleRecord:
+    transcript = sample.transcript
+    meta = transcript.metadata
+    segments = {
+        "model": meta.model or "",
+        "suite": meta.suite or "",
+        "task_type": meta.task_type or "",
+        "attack": meta.attack or "none",
+    }
+    actions: list[ActionRecord] = []
+    for _, call in transcript.tool_calls():
+        rule = policies.rule_for(meta.suite, call.name)
+        if rule is not None and not rule.action.side_effecting:
+            continue
+        actions.append(
+            ActionRecord(
+                action_class=rule.action.value if rule else "unknown",
+                privilege=rule.privilege.value if rule else "unknown",
+                unauthorized=call.id in detection.unauthorized_call_ids,
+            )
+        )
+    return SampleRecord(
+        sample_id=transcript.sample_id,
+        segments=segments,
+        actions=actions,
+        attacked=meta.attacked,
+        attack_carried_out=detection.attack_carried_out,
+        infrastructure_error=transcript.error is not None,
+    )
+
+
+def _published(inputs: list[Path]) -> dict[tuple[str, str, str], float]:
+    table: dict[tuple[str, str, str], float] = {}
+    for path in inputs:
+        if path.is_dir():
+            table.update(load_published_table(path))
+    return table
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,18 @@
+"""Shared test helpers: where the real datasets are, and small transcript builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests._paths import AGENTDOJO_DIR
+
+
+@pytest.fixture
+def agentdojo_runs() -> Path:
+    """The AgentDojo runs folder; skips the test when the shared data is not beside the repo."""
+    runs = AGENTDOJO_DIR / "runs"
+    if not runs.is_dir():
+        pytest.skip(f"AgentDojo data not found at {runs} (../shared/data is absent)")
+    return runs
