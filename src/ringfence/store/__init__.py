@@ -1,0 +1,28 @@
+"""Evidence store: runs, samples, transcripts, findings, metric values and gate decisions.
+
+SQLite by default, through SQLAlchemy Core with dialect-neutral tables so that PostgreSQL
+can follow. `EvidenceStore.open` creates the tables. `save_run`, `open_run` and `save_decision` are
+idempotent, so scoring the same input twice stores it once.
+"""
+
+from ringfence.store._evidence_store import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    DEFAULT_COMPRESS_LEVEL,
+    DEFAULT_SAMPLE_BATCH_SIZE,
+    EvidenceStore,
+)
+from ringfence.store._records import StoredRun
+from ringfence.store._rows import segment_key
+from ringfence.store._run_writer import RunWriter
+from ringfence.store._schema import SCHEMA_VERSION
+
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT_S",
+    "DEFAULT_COMPRESS_LEVEL",
+    "DEFAULT_SAMPLE_BATCH_SIZE",
+    "SCHEMA_VERSION",
+    "EvidenceStore",
+    "RunWriter",
+    "StoredRun",
+    "segment_key",
+]
