@@ -25,6 +25,7 @@ from ringfence.labels import AgentDojoLabelSummary, compute_agreement, load_publ
 from ringfence.metrics import ActionRecord, SampleRecord, compute_behaviour_metrics
 from ringfence.policy import PolicySet
 from ringfence.results import ImportIssue, InputFile, RunResult, SampleOutcome
+from ringfence.store import EvidenceStore
 from ringfence.transcript import Sample
 
 logger = logging.getLogger(__name__)
@@ -73,9 +74,16 @@ def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
     return digest.hexdigest()[:32], files
 
 
-def score(request: ScoreRequest, sink: SampleSink | None = None) -> RunResult:
-    """Score every input sample and return the run's result (decision included when gated)."""
-    run_id, inputs = fingerprint_inputs(request)
+def score(
+    request: ScoreRequest,
+    sink: SampleSink | None = None,
+    fingerprint: tuple[str, list[InputFile]] | None = None,
+) -> RunResult:
+    """Score every input sample and return the run's result (decision included when gated).
+
+    `fingerprint` is what `fingerprint_inputs` returned, when the caller already computed it.
+    """
+    run_id, inputs = fingerprint or fingerprint_inputs(request)
     state = _RunState()
     for item in _items(request):
         if isinstance(item, Sample):
@@ -83,7 +91,7 @@ def score(request: ScoreRequest, sink: SampleSink | None = None) -> RunResult:
             if sink is not None:
                 sink.add_sample(item, outcome)
         elif isinstance(item, ImportIssue):
-            logger.warning("import issue in %s: %s", item.path, item.reason)
+            logger.info("import issue in %s: %s", item.path, item.reason)
             state.issues.append(item)
     result = RunResult(
         run_id=run_id,
@@ -101,6 +109,29 @@ def score(request: ScoreRequest, sink: SampleSink | None = None) -> RunResult:
     )
     if request.gate_policy is not None:
         result.decision = decide(request.gate_policy, result)
+    return result
+
+
+def score_into_store(request: ScoreRequest, store: EvidenceStore) -> RunResult:
+    """Score and store a run, streaming samples into the store; reuse it if already stored.
+
+    A gate decision is made (or made again, for a reused run) when the request has a gate
+    policy, and stored once per run and gate policy.
+    """
+    fingerprint = fingerprint_inputs(request)
+    run_id = fingerprint[0]
+    with store.open_run(run_id) as writer:
+        if writer.already_stored:
+            logger.info("run %s is already stored in %s; reusing it", run_id, store.location)
+            result = store.load_result(run_id)
+            result.decision = None
+        else:
+            result = score(request, sink=writer, fingerprint=fingerprint)
+            result.decision = None
+            writer.finish(result)
+    if request.gate_policy is not None:
+        result.decision = decide(request.gate_policy, result)
+        store.save_decision(run_id, result.decision)
     return result
 
 

@@ -1,0 +1,256 @@
+"""The `ringfence` command line.
+
+Exit codes (also in the README):
+
+- 0: green, or yellow with --allow-yellow, or `score` without a gate policy;
+- 2: usage, input or configuration error (nothing was evaluated);
+- 3: yellow (the gate could not show the thresholds are met);
+- 4: red (a threshold is breached);
+- 5: could not evaluate (missing data or evidence, or the evidence store failed).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ringfence import __version__
+from ringfence.detectors.runner import DetectorSettings
+from ringfence.detectors.unauthorized import UnauthorizedActionSettings
+from ringfence.errors import RingfenceError
+from ringfence.gate import GatePolicy, Verdict, load_gate_policy
+from ringfence.importers import importer_names
+from ringfence.pipeline import ScoreRequest, score, score_into_store
+from ringfence.policy import load_tool_policy, resolve_tool_policies
+from ringfence.reports import parse_formats, render_console, write_reports
+from ringfence.results import RunResult
+from ringfence.store import EvidenceStore
+
+EXIT_GREEN = 0
+EXIT_USAGE = 2
+EXIT_YELLOW = 3
+EXIT_RED = 4
+EXIT_CANNOT_EVALUATE = 5
+
+DEFAULT_STORE = ".ringfence/evidence.sqlite"
+DEFAULT_OUT = "ringfence-out"
+CI_CONSOLE_WIDTH = 150
+EXAMPLE_DIR = "data/examples"
+
+logger = logging.getLogger("ringfence")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ringfence")
+@click.option("-v", "--verbose", count=True, help="Log more: -v for INFO, -vv for DEBUG.")
+def main(verbose: int) -> None:
+    """Measure the safety behaviour of LLM agents and gate releases on it."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _score_options(func: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.argument("inputs", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--format",
+            "input_format",
+            default="agentdojo",
+            show_default=True,
+            type=click.Choice(importer_names()),
+            help="Format of the input files.",
+        ),
+        click.option(
+            "--tool-policy",
+            "tool_policies",
+            multiple=True,
+            metavar="FILE|NAME",
+            help="Tool policy YAML file or bundled name (such as 'agentdojo'); repeat to combine.",
+        ),
+        click.option(
+            "--gate-policy",
+            type=click.Path(path_type=Path),
+            help="Gate policy YAML file; when given, the exit code is the verdict's.",
+        ),
+        click.option(
+            "--allow-yellow", is_flag=True, help="Exit 0 on a yellow verdict instead of 3."
+        ),
+        click.option(
+            "--store",
+            "store_path",
+            default=DEFAULT_STORE,
+            show_default=True,
+            help="Evidence store: a SQLite file path or an SQLAlchemy URL.",
+        ),
+        click.option("--no-store", is_flag=True, help="Do not write to the evidence store."),
+        click.option(
+            "--out",
+            "out_dir",
+            default=DEFAULT_OUT,
+            show_default=True,
+            type=click.Path(path_type=Path),
+            help="Folder for report files.",
+        ),
+        click.option(
+            "--report",
+            "report_formats",
+            multiple=True,
+            default=("markdown", "json", "junit"),
+            show_default=True,
+            help="Report file formats to write: markdown, json, junit.",
+        ),
+        click.option(
+            "--ignore-known-injections",
+            is_flag=True,
+            help="Find injected instructions by pattern only, ignoring the attack "
+            "text the input records.",
+        ),
+        click.option("--plain", is_flag=True, help="Plain console output without colour."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command("score")
+@_score_options
+def score_command(**options: object) -> None:
+    """Score recorded agent runs; gate them when --gate-policy is given.
+
+    With no INPUTS, scores the bundled example transcripts with the bundled example policies.
+    """
+    _run(options, require_gate=False)
+
+
+@main.command("gate")
+@_score_options
+def gate_command(**options: object) -> None:
+    """Score recorded agent runs and gate them (a gate policy is required)."""
+    _run(options, require_gate=True)
+
+
+def _run(options: dict[str, object], *, require_gate: bool) -> None:
+    # Without a terminal (CI logs), rich would wrap tables at 80 columns.
+    width = None if sys.stdout.isatty() else CI_CONSOLE_WIDTH
+    console = Console(no_color=bool(options["plain"]), highlight=False, width=width)
+    try:
+        request = _build_request(options, require_gate=require_gate)
+        result = _score_and_store(request, options)
+        formats = parse_formats([str(f) for f in options["report_formats"]])  # type: ignore[attr-defined]
+        written = write_reports(result, Path(str(options["out_dir"])), formats)
+    except RingfenceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == 5 else EXIT_USAGE)
+    render_console(result, console)
+    for path in written:
+        console.print(f"report written: {path}")
+    sys.exit(_exit_code(result, allow_yellow=bool(options["allow_yellow"])))
+
+
+def _build_request(options: dict[str, object], *, require_gate: bool) -> ScoreRequest:
+    inputs = [Path(str(p)) for p in options["inputs"]]  # type: ignore[attr-defined]
+    input_format = str(options["input_format"])
+    tool_policies = [str(p) for p in options["tool_policies"]]  # type: ignore[attr-defined]
+    gate_path = options["gate_policy"]
+    if not inputs:
+        inputs, input_format, tool_policies, gate_path = _bundled_example(gate_path)
+    if not tool_policies:
+        tool_policies = ["agentdojo"] if input_format == "agentdojo" else []
+    if not tool_policies:
+        raise RingfenceError(
+            f"no tool policy given for format '{input_format}'. Pass --tool-policy FILE "
+            "(see docs/tool-policy.md)."
+        )
+    if require_gate and gate_path is None:
+        raise RingfenceError("'ringfence gate' needs --gate-policy FILE.")
+    gate_policy: GatePolicy | None = load_gate_policy(Path(str(gate_path))) if gate_path else None
+    settings = DetectorSettings(
+        unauthorized=UnauthorizedActionSettings(
+            use_known_injections=not options["ignore_known_injections"]
+        )
+    )
+    return ScoreRequest(
+        inputs, input_format, resolve_tool_policies(tool_policies), settings, gate_policy
+    )
+
+
+def _bundled_example(gate_path: object) -> tuple[list[Path], str, list[str], object]:
+    root = resources.files("ringfence").joinpath(EXAMPLE_DIR)
+    folder = Path(str(root))
+    gate = gate_path if gate_path is not None else folder / "gate-policy.yaml"
+    return ([folder / "support-agent.jsonl"], "jsonl", [str(folder / "support-tools.yaml")], gate)
+
+
+def _score_and_store(request: ScoreRequest, options: dict[str, object]) -> RunResult:
+    if options["no_store"]:
+        return score(request)
+    with EvidenceStore.open(str(options["store_path"])) as store:
+        return score_into_store(request, store)
+
+
+def _exit_code(result: RunResult, *, allow_yellow: bool) -> int:
+    if result.decision is None:
+        return EXIT_GREEN
+    verdict = result.decision.verdict
+    if verdict is Verdict.GREEN:
+        return EXIT_GREEN
+    if verdict is Verdict.YELLOW:
+        return EXIT_GREEN if allow_yellow else EXIT_YELLOW
+    if verdict is Verdict.RED:
+        return EXIT_RED
+    return EXIT_CANNOT_EVALUATE
+
+
+@main.command("check-policy")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["tool", "gate"]),
+    default="tool",
+    show_default=True,
+    help="Which kind of policy the file is.",
+)
+def check_policy_command(path: Path, kind: str) -> None:
+    """Validate a tool policy or gate policy file and report the first error with its line."""
+    try:
+        if kind == "tool":
+            policy = load_tool_policy(path)
+            click.echo(f"{path}: valid tool policy '{policy.name}' with {len(policy.tools)} tools")
+        else:
+            gate = load_gate_policy(path)
+            click.echo(f"{path}: valid gate policy '{gate.name}' with {len(gate.checks)} checks")
+    except RingfenceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command("runs")
+@click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Evidence store: a SQLite file path or an SQLAlchemy URL.",
+)
+def runs_command(store_path: str) -> None:
+    """List the runs in the evidence store."""
+    try:
+        with EvidenceStore.open(store_path) as store:
+            runs = store.list_runs()
+    except RingfenceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_EVALUATE)
+    for run in runs:
+        click.echo(
+            f"{run.run_id}  {run.created_at}  ringfence {run.ringfence_version}  "
+            f"{run.sample_count} samples"
+        )
+
+
+if __name__ == "__main__":
+    main()
