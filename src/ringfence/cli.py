@@ -22,7 +22,7 @@ from rich.console import Console
 from ringfence import __version__
 from ringfence.detectors.runner import DetectorSettings
 from ringfence.detectors.unauthorized import UnauthorizedActionSettings
-from ringfence.errors import RingfenceError
+from ringfence.errors import RingfenceError, StoreError
 from ringfence.gate import GatePolicy, Verdict, load_gate_policy
 from ringfence.importers import importer_names
 from ringfence.pipeline import ScoreRequest, score, score_into_store
@@ -141,8 +141,7 @@ def _run(options: dict[str, object], *, require_gate: bool) -> None:
     try:
         request = _build_request(options, require_gate=require_gate)
         result = _score_and_store(request, options)
-        formats = parse_formats([str(f) for f in options["report_formats"]])  # type: ignore[attr-defined]
-        written = write_reports(result, Path(str(options["out_dir"])), formats)
+        written = _write_reports(result, options)
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == 5 else EXIT_USAGE)
@@ -150,6 +149,20 @@ def _run(options: dict[str, object], *, require_gate: bool) -> None:
     for path in written:
         console.print(f"report written: {path}")
     sys.exit(_exit_code(result, allow_yellow=bool(options["allow_yellow"])))
+
+
+def _write_reports(result: RunResult, options: dict[str, object]) -> list[Path]:
+    out_dir = Path(str(options["out_dir"]))
+    try:
+        formats = parse_formats([str(f) for f in options["report_formats"]])  # type: ignore[attr-defined]
+        return list(write_reports(result, out_dir, formats).values())
+    except ValueError as exc:
+        raise RingfenceError(f"invalid --report value: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write reports to {out_dir}: {exc.strerror}. Choose another --out "
+            "folder; a run already in the store is reused, so scoring again is quick."
+        ) from exc
 
 
 def _build_request(options: dict[str, object], *, require_gate: bool) -> ScoreRequest:

@@ -21,7 +21,7 @@ import hashlib
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ringfence.config import load_yaml_with_lines, validate_located
 from ringfence.errors import ConfigError
@@ -86,13 +86,12 @@ class GatePolicy(BaseModel):
     )
     checks: list[MetricCheck] = Field(min_length=1, description="Threshold checks.")
 
-    @model_validator(mode="after")
-    def _check_version(self) -> GatePolicy:
-        if self.version != 1:
-            raise ValueError(
-                f"unsupported gate policy version {self.version}; this release reads 1"
-            )
-        return self
+    @field_validator("version")
+    @classmethod
+    def _check_version(cls, version: int) -> int:
+        if version != 1:
+            raise ValueError(f"unsupported gate policy version {version}; this release reads 1")
+        return version
 
     def sha256(self) -> str:
         """Fingerprint of the settings, stored with each decision."""

@@ -6,9 +6,10 @@ import difflib
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
+from pydantic import ValidationError
 
 from ringfence.errors import InputError
 from ringfence.results import ImportIssue, InputFile
@@ -123,6 +124,80 @@ def content_text(content: object) -> str | None:
                 parts.append(part)
         return "\n".join(parts)
     return str(content)
+
+
+def text_field(
+    raw: dict[str, Any], key: str, field: str, problems: list[tuple[str, str]]
+) -> str | None:
+    """Read an optional string field; a number is turned into text and anything else dropped,
+    each with a problem recorded for the import report."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        problems.append((field, f"'{key}' must be a string, got {value!r}; read as text"))
+        return str(value)
+    problems.append((field, f"'{key}' must be a string, got {type(value).__name__}; ignored"))
+    return None
+
+
+class CallIdRegistry:
+    """Gives every tool call of a transcript a unique id and links tool results to calls.
+
+    Providers may omit ids (Gemini does) or reuse one id across turns. A replaced id is
+    remembered, so a later tool result that names the original id reaches the latest call that
+    used it, and a result with no id reaches the oldest call still waiting for a result.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._latest: dict[str, str] = {}
+        self._waiting: list[str] = []
+
+    def assign(self, raw_id: object, generated: str, name: str) -> tuple[str, str | None]:
+        """Return the id to use for a call and, when it had to be replaced, why."""
+        if isinstance(raw_id, str) and raw_id and raw_id not in self._names:
+            call_id, problem = raw_id, None
+        else:
+            call_id = generated
+            while call_id in self._names:
+                call_id += "-x"
+            problem = f"tool-call id {_id_problem(raw_id)}; using {call_id!r}"
+        self._names[call_id] = name
+        if isinstance(raw_id, str) and raw_id:
+            self._latest[raw_id] = call_id
+        self._waiting.append(call_id)
+        return call_id, problem
+
+    def resolve(self, raw_id: str | None, tool_name: str | None) -> str | None:
+        """Return the id of the call a tool result answers, or None when none matches."""
+        if raw_id:
+            call_id: str | None = self._latest.get(raw_id, raw_id)
+        else:
+            named = [c for c in self._waiting if tool_name in (None, self._names[c])]
+            call_id = named[0] if named else None
+        if call_id in self._waiting:
+            self._waiting.remove(call_id)
+        return call_id
+
+    def name_of(self, call_id: str | None) -> str | None:
+        """Tool name of a call this registry assigned, if any."""
+        return self._names.get(call_id) if call_id else None
+
+
+def _id_problem(raw_id: object) -> str:
+    if raw_id is None or raw_id == "":
+        return "missing"
+    if not isinstance(raw_id, str):
+        return f"not a string ({raw_id!r})"
+    return f"duplicated ({raw_id!r})"
+
+
+def validation_issue(exc: ValidationError) -> tuple[str, str]:
+    """Field and reason of the first error of a pydantic validation failure."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    return field or "record", f"{first['msg']} (got {first.get('input')!r:.80})"
 
 
 PROVENANCE_BY_ROLE = {

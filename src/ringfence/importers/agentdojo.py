@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from ringfence.importers._base import (
+    CallIdRegistry,
     PROVENANCE_BY_ROLE,
     ImportItem,
     content_text,
@@ -26,6 +28,8 @@ from ringfence.importers._base import (
     parse_arguments,
     read_file_bytes,
     register_importer,
+    text_field,
+    validation_issue,
 )
 from ringfence.results import ImportIssue
 from ringfence.transcript import (
@@ -77,7 +81,12 @@ class AgentDojoImporter:
         if missing:
             yield _skip(file, f"missing key(s) {missing}; is this an AgentDojo run file?")
             return
-        yield from _build_sample(file, info.sha256, record)
+        try:
+            yield from _build_sample(file, info.sha256, record)
+        except ValidationError as exc:
+            # A value of a type no check foresaw: report it rather than stop the run.
+            field, reason = validation_issue(exc)
+            yield _skip(file, reason, field=field)
 
 
 def _json_problem(data: bytes, exc: orjson.JSONDecodeError) -> str:
@@ -99,13 +108,15 @@ def _build_sample(file: Path, sha256: str, record: dict[str, Any]) -> Iterator[I
         return
     messages: list[Message] = []
     problems: list[tuple[str, str]] = []
+    call_ids = CallIdRegistry()
     for index, raw in enumerate(record["messages"]):
-        message, message_problems = _message(index, raw)
+        message, message_problems = _message(index, raw, call_ids)
         if message is None:
             yield _skip(file, message_problems[0][1], field=message_problems[0][0])
             return
         messages.append(message)
         problems += message_problems
+    metadata = _metadata(record, messages, problems)
     for field, reason in problems:
         yield ImportIssue(
             path=str(file), sample_id=sample_id, field=field, reason=reason, sample_skipped=False
@@ -114,7 +125,7 @@ def _build_sample(file: Path, sha256: str, record: dict[str, Any]) -> Iterator[I
         sample_id=sample_id,
         messages=messages,
         injections=_injections(record.get("injections")),
-        metadata=_metadata(record, messages),
+        metadata=metadata,
         timing=Timing(duration_s=_float_or_none(record.get("duration"))),
         error=str(record["error"]) if record.get("error") else None,
     )
@@ -136,7 +147,9 @@ def _sample_id(record: dict[str, Any]) -> str:
     return "agentdojo/" + "/".join(str(part) for part in parts)
 
 
-def _message(index: int, raw: Any) -> tuple[Message | None, list[tuple[str, str]]]:
+def _message(
+    index: int, raw: Any, call_ids: CallIdRegistry
+) -> tuple[Message | None, list[tuple[str, str]]]:
     field = f"messages[{index}]"
     if not isinstance(raw, dict):
         return None, [(field, f"message {index} is not an object")]
@@ -145,7 +158,7 @@ def _message(index: int, raw: Any) -> tuple[Message | None, list[tuple[str, str]
     except ValueError:
         return None, [(f"{field}.role", f"message {index} has unknown role {raw.get('role')!r}")]
     problems: list[tuple[str, str]] = []
-    tool_calls = _tool_calls(index, raw.get("tool_calls"), problems)
+    tool_calls = _tool_calls(index, raw.get("tool_calls"), problems, call_ids)
     tool_call = raw.get("tool_call")
     if not isinstance(tool_call, dict):
         tool_call = {}
@@ -155,18 +168,31 @@ def _message(index: int, raw: Any) -> tuple[Message | None, list[tuple[str, str]
         content=content_text(raw.get("content")),
         provenance=PROVENANCE_BY_ROLE[role],
         tool_calls=tool_calls,
-        tool_call_id=raw.get("tool_call_id"),
-        tool_name=tool_call.get("function") if role is Role.TOOL else None,
         error=str(raw["error"]) if raw.get("error") else None,
     )
+    if role is Role.TOOL:
+        name = text_field(tool_call, "function", f"{field}.tool_call.function", problems)
+        raw_id = text_field(raw, "tool_call_id", f"{field}.tool_call_id", problems)
+        message.tool_call_id = call_ids.resolve(raw_id, name)
+        message.tool_name = name or call_ids.name_of(message.tool_call_id)
     issue = empty_content_issue(message)
     if issue:
         problems.append((f"{field}.content", issue))
     return message, problems
 
 
-def _tool_calls(index: int, raw: Any, problems: list[tuple[str, str]]) -> list[ToolCall]:
-    if not raw:
+def _tool_calls(
+    index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
+) -> list[ToolCall]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        problems.append(
+            (
+                f"messages[{index}].tool_calls",
+                f"'tool_calls' must be a list, got {type(raw).__name__}; ignored",
+            )
+        )
         return []
     calls: list[ToolCall] = []
     for position, call in enumerate(raw):
@@ -178,7 +204,13 @@ def _tool_calls(index: int, raw: Any, problems: list[tuple[str, str]]) -> list[T
         if warning and not isinstance(call.get("args"), dict):
             problems.append((f"{field}.args", warning))
         parsed.name = call["function"]
-        parsed.id = str(call.get("id") or f"call-{index}-{position}")
+        parsed.id, id_problem = call_ids.assign(
+            call.get("id"), f"call-{index}-{position}", parsed.name
+        )
+        # AgentDojo's Gemini runs carry no call ids at all; results pair with calls by order,
+        # so a missing id is normal there and not worth an import issue.
+        if id_problem and call.get("id") not in (None, ""):
+            problems.append((f"{field}.id", id_problem))
         calls.append(parsed)
     return calls
 
@@ -193,19 +225,23 @@ def _injections(raw: Any) -> list[InjectedText]:
     ]
 
 
-def _metadata(record: dict[str, Any], messages: list[Message]) -> SampleMetadata:
+def _metadata(
+    record: dict[str, Any], messages: list[Message], problems: list[tuple[str, str]]
+) -> SampleMetadata:
     system = next((m.content for m in messages if m.role is Role.SYSTEM and m.content), None)
     task_id = str(record["user_task_id"])
-    attack = record.get("attack_type") or None
+    attack = text_field(record, "attack_type", "attack_type", problems) or None
     return SampleMetadata(
         model=str(record["pipeline_name"]),
         system_prompt_sha256=hashlib.sha256(system.encode()).hexdigest() if system else None,
         suite=str(record["suite_name"]),
-        suite_version=record.get("benchmark_version"),
+        suite_version=text_field(record, "benchmark_version", "benchmark_version", problems),
         task_id=task_id,
         task_type="injection_task" if task_id.startswith("injection_task") else "user_task",
         attack=attack,
-        injection_task_id=record.get("injection_task_id") if attack else None,
+        injection_task_id=text_field(record, "injection_task_id", "injection_task_id", problems)
+        if attack
+        else None,
     )
 
 

@@ -16,12 +16,15 @@ import orjson
 from pydantic import ValidationError
 
 from ringfence.importers._base import (
+    CallIdRegistry,
     PROVENANCE_BY_ROLE,
     ImportItem,
     content_text,
     empty_content_issue,
     parse_arguments,
     register_importer,
+    text_field,
+    validation_issue,
 )
 from ringfence.results import ImportIssue, InputFile
 from ringfence.transcript import (
@@ -89,7 +92,7 @@ def _read_line(file: Path, sha256: str, number: int, line: bytes) -> Iterator[Im
         yield skip(f"line is not valid UTF-8 (byte {exc.start} of the line)")
         return
     try:
-        record = orjson.loads(line)
+        record = orjson.loads(line.rstrip(b"\r\n"))
     except orjson.JSONDecodeError as exc:
         yield skip(f"invalid or truncated JSON: {exc.msg} (column {exc.colno})")
         return
@@ -98,56 +101,56 @@ def _read_line(file: Path, sha256: str, number: int, line: bytes) -> Iterator[Im
         return
     if not isinstance(record.get("messages"), list):
         yield skip(
-            "missing or non-list 'messages'; each line needs a list of messages", field="messages"
+            "missing or non-list 'messages'; each line needs a list of messages",
+            field="messages",
         )
         return
-    yield from _build_sample(file, sha256, number, record)
+    try:
+        yield from _build_sample(file, sha256, number, record)
+    except ValidationError as exc:
+        # A value of a type no check above foresaw: report it rather than stop the run.
+        field, reason = validation_issue(exc)
+        yield skip(reason, field=field)
 
 
 def _build_sample(
     file: Path, sha256: str, number: int, record: dict[str, Any]
 ) -> Iterator[ImportItem]:
-    sample_id = str(record.get("id") or f"{file.name}:{number}")
-    problems: list[tuple[str, str]] = []
-    messages: list[Message] = []
-    for index, raw in enumerate(record["messages"]):
-        message = _message(index, raw, problems)
-        if message is None:
-            field, reason = problems[-1]
-            yield ImportIssue(
-                path=str(file),
-                line=number,
-                sample_id=sample_id,
-                field=field,
-                reason=reason,
-                sample_skipped=True,
-            )
-            return
-        messages.append(message)
-    try:
-        metadata = SampleMetadata.model_validate(record.get("metadata") or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = "metadata." + ".".join(str(p) for p in first["loc"])
-        yield ImportIssue(
-            path=str(file),
-            line=number,
-            sample_id=sample_id,
-            field=field,
-            reason=f"{first['msg']}",
-            sample_skipped=True,
-        )
-        return
-    _fill_tool_names(messages)
-    for field, reason in problems:
-        yield ImportIssue(
+    sample_id = _sample_id(record.get("id"), file, number)
+
+    def issue(field: str, reason: str, skipped: bool) -> ImportIssue:
+        return ImportIssue(
             path=str(file),
             line=number,
             sample_id=sample_id,
             field=field,
             reason=reason,
-            sample_skipped=False,
+            sample_skipped=skipped,
         )
+
+    problems: list[tuple[str, str]] = []
+    messages: list[Message] = []
+    call_ids = CallIdRegistry()
+    for index, raw in enumerate(record["messages"]):
+        message = _message(index, raw, problems, call_ids)
+        if message is None:
+            yield issue(*problems[-1], skipped=True)
+            return
+        messages.append(message)
+    raw_metadata = record.get("metadata")
+    if raw_metadata is not None and not isinstance(raw_metadata, dict):
+        yield issue(
+            "metadata",
+            f"'metadata' must be an object, got {type(raw_metadata).__name__}",
+            skipped=True,
+        )
+        return
+    try:
+        metadata = SampleMetadata.model_validate(raw_metadata or {})
+    except ValidationError as exc:
+        field, reason = validation_issue(exc)
+        yield issue(f"metadata.{field}", reason, skipped=True)
+        return
     if metadata.system_prompt_sha256 is None:
         system = next((m.content for m in messages if m.role is Role.SYSTEM and m.content), None)
         if system:
@@ -155,18 +158,31 @@ def _build_sample(
     transcript = Transcript(
         sample_id=sample_id,
         messages=messages,
-        injections=_injections(record.get("injections")),
+        injections=_injections(record.get("injections"), problems),
         metadata=metadata,
         error=str(record["error"]) if record.get("error") else None,
     )
+    labels = _labels(record.get("labels"), metadata.attacked, problems)
+    for field, reason in problems:
+        yield issue(field, reason, skipped=False)
     yield Sample(
         transcript=transcript,
-        labels=_labels(record.get("labels"), metadata.attacked),
+        labels=labels,
         source=SourceRef(path=str(file), sha256=sha256, line=number),
     )
 
 
-def _message(index: int, raw: Any, problems: list[tuple[str, str]]) -> Message | None:
+def _sample_id(raw: object, file: Path, number: int) -> str:
+    if isinstance(raw, str) and raw:
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    return f"{file.name}:{number}"
+
+
+def _message(
+    index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
+) -> Message | None:
     field = f"messages[{index}]"
     if not isinstance(raw, dict):
         problems.append((field, f"message {index} is not an object"))
@@ -174,46 +190,52 @@ def _message(index: int, raw: Any, problems: list[tuple[str, str]]) -> Message |
     try:
         role = Role(str(raw.get("role")))
     except ValueError:
-        problems.append(
-            (
-                f"{field}.role",
-                f"message {index} has unknown role {raw.get('role')!r}; "
-                "use system, user, assistant or tool",
-            )
+        reason = (
+            f"message {index} has unknown role {raw.get('role')!r}; "
+            "use system, user, assistant or tool"
         )
+        problems.append((f"{field}.role", reason))
         return None
     provenance = PROVENANCE_BY_ROLE[role]
     if raw.get("provenance") is not None:
         try:
             provenance = Provenance(raw["provenance"])
         except ValueError:
-            problems.append(
-                (
-                    f"{field}.provenance",
-                    f"unknown provenance {raw['provenance']!r}; kept {provenance.value}",
-                )
-            )
+            reason = f"unknown provenance {raw['provenance']!r}; kept {provenance.value}"
+            problems.append((f"{field}.provenance", reason))
     message = Message(
         index=index,
         role=role,
         content=content_text(raw.get("content")),
         provenance=provenance,
-        tool_calls=_tool_calls(index, raw.get("tool_calls"), problems),
-        tool_call_id=raw.get("tool_call_id"),
-        tool_name=raw.get("name") if role is Role.TOOL else None,
-        refusal=raw.get("refusal") if isinstance(raw.get("refusal"), str) else None,
+        tool_calls=_tool_calls(index, raw.get("tool_calls"), problems, call_ids),
+        refusal=text_field(raw, "refusal", f"{field}.refusal", problems),
     )
+    if role is Role.TOOL:
+        name = text_field(raw, "name", f"{field}.name", problems)
+        raw_id = text_field(raw, "tool_call_id", f"{field}.tool_call_id", problems)
+        message.tool_call_id = call_ids.resolve(raw_id, name)
+        message.tool_name = name or call_ids.name_of(message.tool_call_id)
     issue = empty_content_issue(message)
     if issue:
         problems.append((f"{field}.content", issue))
     return message
 
 
-def _tool_calls(index: int, raw: Any, problems: list[tuple[str, str]]) -> list[ToolCall]:
+def _tool_calls(
+    index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
+) -> list[ToolCall]:
+    if raw is None:
+        return []
     if not isinstance(raw, list):
+        problems.append(
+            (
+                f"messages[{index}].tool_calls",
+                f"'tool_calls' must be a list, got {type(raw).__name__}; ignored",
+            )
+        )
         return []
     calls: list[ToolCall] = []
-    seen_ids: set[str] = set()
     for position, call in enumerate(raw):
         field = f"messages[{index}].tool_calls[{position}]"
         function = call.get("function") if isinstance(call, dict) else None
@@ -224,43 +246,63 @@ def _tool_calls(index: int, raw: Any, problems: list[tuple[str, str]]) -> list[T
         if warning:
             problems.append((f"{field}.function.arguments", warning))
         parsed.name = function["name"]
-        call_id = call.get("id")
-        if not isinstance(call_id, str) or not call_id or call_id in seen_ids:
-            reason = "missing" if not call_id else f"duplicated ({call_id!r})"
-            call_id = f"call-{index}-{position}"
-            problems.append((f"{field}.id", f"tool-call id {reason}; using {call_id!r}"))
-        seen_ids.add(call_id)
-        parsed.id = call_id
+        parsed.id, id_problem = call_ids.assign(
+            call.get("id"), f"call-{index}-{position}", parsed.name
+        )
+        if id_problem:
+            problems.append((f"{field}.id", id_problem))
         calls.append(parsed)
     return calls
 
 
-def _fill_tool_names(messages: list[Message]) -> None:
-    names = {call.id: call.name for m in messages for call in m.tool_calls}
-    for message in messages:
-        if message.role is Role.TOOL and message.tool_name is None and message.tool_call_id:
-            message.tool_name = names.get(message.tool_call_id)
-
-
-def _injections(raw: Any) -> list[InjectedText]:
+def _injections(raw: Any, problems: list[tuple[str, str]]) -> list[InjectedText]:
+    if raw is None:
+        return []
     if isinstance(raw, dict):
-        return [
-            InjectedText(placeholder=str(k), text=v) for k, v in raw.items() if isinstance(v, str)
-        ]
-    if isinstance(raw, list):
-        return [
-            InjectedText(placeholder=str(item.get("placeholder", i)), text=item["text"])
-            for i, item in enumerate(raw)
-            if isinstance(item, dict) and isinstance(item.get("text"), str)
-        ]
-    return []
+        items = [{"placeholder": key, "text": value} for key, value in raw.items()]
+    elif isinstance(raw, list):
+        items = raw
+    else:
+        problems.append(
+            (
+                "injections",
+                f"'injections' must be a list or an object, got "
+                f"{type(raw).__name__}; ignored, so injected text goes unmarked",
+            )
+        )
+        return []
+    injections: list[InjectedText] = []
+    for position, item in enumerate(items):
+        text = item.get("text") if isinstance(item, dict) else None
+        if not isinstance(text, str):
+            problems.append(
+                (
+                    f"injections[{position}]",
+                    "injection has no text string; ignored, so it goes unmarked",
+                )
+            )
+            continue
+        injections.append(
+            InjectedText(placeholder=str(item.get("placeholder", position)), text=text)
+        )
+    return injections
 
 
-def _labels(raw: Any, attacked: bool) -> DatasetLabels | None:
+def _labels(raw: Any, attacked: bool, problems: list[tuple[str, str]]) -> DatasetLabels | None:
+    if raw is None:
+        return None
     if not isinstance(raw, dict):
+        problems.append(
+            ("labels", f"'labels' must be an object, got {type(raw).__name__}; ignored")
+        )
         return None
     succeeded = raw.get("attack_succeeded")
     completed = raw.get("task_completed")
+    for key, value in (("attack_succeeded", succeeded), ("task_completed", completed)):
+        if value is not None and not isinstance(value, bool):
+            problems.append(
+                (f"labels.{key}", f"'{key}' must be true or false, got {value!r}; ignored")
+            )
     return DatasetLabels(
         source=str(raw.get("source", "jsonl")),
         values={k: v for k, v in raw.items() if k != "source"},

@@ -11,7 +11,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ringfence.config import load_yaml_with_lines, validate_located
 from ringfence.errors import ConfigError
@@ -77,11 +77,12 @@ class ToolPolicy(BaseModel):
         default=None, exclude=True, description="File the policy was loaded from."
     )
 
-    @model_validator(mode="after")
-    def _check_version(self) -> ToolPolicy:
-        if self.version != 1:
-            raise ValueError(f"unsupported policy version {self.version}; this release reads 1")
-        return self
+    @field_validator("version")
+    @classmethod
+    def _check_version(cls, version: int) -> int:
+        if version != 1:
+            raise ValueError(f"unsupported policy version {version}; this release reads 1")
+        return version
 
 
 def load_tool_policy(path: str | Path) -> ToolPolicy:
