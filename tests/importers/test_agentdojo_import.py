@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from ringfence.importers import AgentDojoImporter
 from ringfence.transcript import InjectedText, Provenance, Role

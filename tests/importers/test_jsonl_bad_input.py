@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from pydantic import ValidationError
-
 from ringfence.importers import JsonlImporter
 from ringfence.results import ImportIssue
 from ringfence.transcript import Sample, ToolCall

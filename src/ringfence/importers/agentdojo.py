@@ -20,8 +20,8 @@ import orjson
 from pydantic import ValidationError
 
 from ringfence.importers._base import (
-    CallIdRegistry,
     PROVENANCE_BY_ROLE,
+    CallIdRegistry,
     ImportItem,
     content_text,
     empty_content_issue,
