@@ -54,8 +54,7 @@ class Measurement:
 def run_once(command: list[str], cwd: Path) -> tuple[float, float]:
     """Run a command, return (wall seconds, peak RSS in MB); raise when it fails."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
@@ -69,8 +68,14 @@ def contenders(runs: Path, peer_python: str | None, work: Path) -> dict[str, lis
     commands = {
         "json floor (stdlib json.load)": [sys.executable, "-c", JSON_FLOOR, str(runs)],
         "ringfence score (store + reports)": [
-            ringfence, "score", str(runs), "--store", str(work / "evidence.sqlite"),
-            "--out", str(work / "out"), "--plain",
+            ringfence,
+            "score",
+            str(runs),
+            "--store",
+            str(work / "evidence.sqlite"),
+            "--out",
+            str(work / "out"),
+            "--plain",
         ],
     }
     if peer_python:
@@ -102,8 +107,9 @@ def print_table(measurements: list[Measurement]) -> None:
     for m in measurements:
         median = statistics.median(m.wall_s)
         runs = ", ".join(f"{w:.2f}" for w in m.wall_s)
-        print(f"| {m.name} | {median:.2f} | {runs} | {max(m.peak_rss_mb):.0f} | "
-              f"{median / base:.2f} |")
+        print(
+            f"| {m.name} | {median:.2f} | {runs} | {max(m.peak_rss_mb):.0f} | {median / base:.2f} |"
+        )
 
 
 def main() -> None:
@@ -114,8 +120,10 @@ def main() -> None:
     args = parser.parse_args()
     if not args.runs.is_dir():
         sys.exit(f"AgentDojo runs folder not found: {args.runs}")
-    print(f"{sum(1 for _ in args.runs.rglob('*.json'))} files in {args.runs}; "
-          f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    print(
+        f"{sum(1 for _ in args.runs.rglob('*.json'))} files in {args.runs}; "
+        f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}"
+    )
     print_table(measure(args.runs, args.repeat, args.peer_python))
 
 

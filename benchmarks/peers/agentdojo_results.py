@@ -27,14 +27,17 @@ def main(runs: Path) -> None:
     for pipeline, attack in ROWS:
         utility, attacked_utility, security = [], [], []
         for suite in SUITES:
-            plain, attacked = load_suite_results(suite, pipeline, attack, logdir=runs,
-                                                 benchmark_version="v1.1.2")
+            plain, attacked = load_suite_results(
+                suite, pipeline, attack, logdir=runs, benchmark_version="v1.1.2"
+            )
             utility += [r.utility for r in plain.values()]
             attacked_utility += [r.utility for r in attacked.values()]
             security += [r.security for r in attacked.values()]
-        print(f"{pipeline} {attack}: utility {sum(utility) / len(utility):.4f} "
-              f"under attack {sum(attacked_utility) / len(attacked_utility):.4f} "
-              f"ASR {sum(security) / len(security):.4f}")
+        print(
+            f"{pipeline} {attack}: utility {sum(utility) / len(utility):.4f} "
+            f"under attack {sum(attacked_utility) / len(attacked_utility):.4f} "
+            f"ASR {sum(security) / len(security):.4f}"
+        )
 
 
 if __name__ == "__main__":
