@@ -110,6 +110,24 @@ def _score_options(func: click.decorators.FC) -> click.decorators.FC:
             help="Find injected instructions by pattern only, ignoring the attack "
             "text the input records.",
         ),
+        click.option(
+            "--target",
+            "target_name",
+            metavar="NAME",
+            help="Name of the system under test; default: the single model seen.",
+        ),
+        click.option(
+            "--target-version",
+            metavar="VERSION",
+            help="Version of the system under test; default: a hash of the models, "
+            "system prompts and tool policies seen.",
+        ),
+        click.option(
+            "--suite-version",
+            metavar="VERSION",
+            help="Version of the suite the samples come from; default: the one the "
+            "samples record, if they agree.",
+        ),
         click.option("--plain", is_flag=True, help="Plain console output without colour."),
     ]
     for option in reversed(options):

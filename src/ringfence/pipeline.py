@@ -24,7 +24,7 @@ from ringfence.importers import ImportItem, get_importer
 from ringfence.labels import AgentDojoLabelSummary, compute_agreement, load_published_table
 from ringfence.metrics import ActionRecord, SampleRecord, compute_behaviour_metrics
 from ringfence.policy import PolicySet
-from ringfence.results import ImportIssue, InputFile, RunResult, SampleOutcome
+from ringfence.results import ImportIssue, InputFile, RunResult, SampleOutcome, TargetVersion
 from ringfence.store import EvidenceStore
 from ringfence.transcript import Sample
 
@@ -48,6 +48,9 @@ class ScoreRequest:
     policies: PolicySet
     settings: DetectorSettings = field(default_factory=DetectorSettings)
     gate_policy: GatePolicy | None = None
+    target_name: str | None = None
+    target_version: str | None = None
+    suite_version: str | None = None
 
 
 def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
@@ -69,6 +72,8 @@ def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
     digest.update(f"{__version__}\n{request.input_format}\n".encode())
     digest.update(request.policies.fingerprint().encode())
     digest.update(repr(sorted(request.settings.as_dict().items())).encode())
+    identity = (request.target_name, request.target_version, request.suite_version)
+    digest.update(repr(identity).encode())
     for item in sorted(files, key=lambda f: f.path):
         digest.update(f"{item.path}\0{item.sha256}\n".encode())
     return digest.hexdigest()[:32], files
@@ -99,6 +104,8 @@ def score(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         inputs=inputs,
         tool_policy_sha256=request.policies.fingerprint(),
+        target=state.target(request),
+        suite_version=request.suite_version or state.suite_version(),
         settings={"format": request.input_format, "detectors": request.settings.as_dict()},
         outcomes=state.outcomes,
         findings=state.findings,
@@ -154,6 +161,9 @@ class _RunState:
     records: list[SampleRecord] = field(default_factory=list)
     issues: list[ImportIssue] = field(default_factory=list)
     labels: AgentDojoLabelSummary = field(default_factory=AgentDojoLabelSummary)
+    models: set[str] = field(default_factory=set)
+    prompts: set[str] = field(default_factory=set)
+    suite_versions: set[str] = field(default_factory=set)
 
     def add_sample(self, sample: Sample, request: ScoreRequest) -> SampleOutcome:
         transcript = sample.transcript
@@ -163,7 +173,30 @@ class _RunState:
         self.findings += detection.findings
         self.records.append(_record(sample, detection, request.policies))
         self.labels.add(sample)
+        meta = transcript.metadata
+        self.models.update([meta.model] if meta.model else [])
+        self.prompts.update([meta.system_prompt_sha256] if meta.system_prompt_sha256 else [])
+        self.suite_versions.update([meta.suite_version] if meta.suite_version else [])
         return outcome
+
+    def target(self, request: ScoreRequest) -> TargetVersion:
+        """The system under test: named by the request, or by the single model seen."""
+        models = sorted(self.models)
+        name = request.target_name or (models[0] if len(models) == 1 else "mixed")
+        tool_set = request.policies.fingerprint()
+        prompts = sorted(self.prompts)
+        derived = hashlib.sha256(repr((models, prompts, tool_set)).encode()).hexdigest()[:12]
+        return TargetVersion(
+            name=name,
+            version=request.target_version or derived,
+            models=models,
+            system_prompt_sha256=prompts,
+            tool_set_sha256=tool_set,
+        )
+
+    def suite_version(self) -> str | None:
+        """The samples' suite version when they all agree on one."""
+        return next(iter(self.suite_versions)) if len(self.suite_versions) == 1 else None
 
 
 def _outcome(sample: Sample, detection: DetectionResult) -> SampleOutcome:

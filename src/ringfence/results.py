@@ -99,6 +99,22 @@ class Agreement(BaseModel):
         return (self.true_positive + self.true_negative) / self.total if self.total else None
 
 
+class TargetVersion(BaseModel):
+    """Which version of the system under test produced the samples."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Name of the system under test, for example 'support-agent'.")
+    version: str = Field(
+        description="Version label; by default a short hash of models, prompts and tool set."
+    )
+    models: list[str] = Field(default_factory=list, description="Models seen in the samples.")
+    system_prompt_sha256: list[str] = Field(
+        default_factory=list, description="Distinct system prompt hashes seen in the samples."
+    )
+    tool_set_sha256: str = Field(description="Fingerprint of the tool policies applied.")
+
+
 class RunResult(BaseModel):
     """Everything one scoring run produced."""
 
@@ -109,6 +125,12 @@ class RunResult(BaseModel):
     created_at: str = Field(description="ISO 8601 time the run was scored.")
     inputs: list[InputFile] = Field(default_factory=list, description="Input files.")
     tool_policy_sha256: str = Field(description="Fingerprint of the tool policies applied.")
+    target: TargetVersion | None = Field(
+        default=None, description="System under test and its version."
+    )
+    suite_version: str | None = Field(
+        default=None, description="Version of the suite or benchmark the samples come from."
+    )
     settings: dict[str, object] = Field(
         default_factory=dict, description="Exact detector and metric settings."
     )

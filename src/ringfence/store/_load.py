@@ -19,6 +19,7 @@ from ringfence.results import (
     LabelMetric,
     RunResult,
     SampleOutcome,
+    TargetVersion,
 )
 from ringfence.store._records import StoredRun
 from ringfence.store._schema import (
@@ -90,6 +91,8 @@ def load_result(conn: Connection, run_id: str) -> RunResult | None:
         created_at=row["created_at"],
         inputs=load_inputs(conn, run_id),
         tool_policy_sha256=row["tool_policy_sha256"],
+        target=TargetVersion.model_validate(row["target"]) if row["target"] else None,
+        suite_version=row["suite_version"],
         settings=row["settings"],
         outcomes=load_outcomes(conn, run_id),
         findings=load_findings(conn, run_id),

@@ -61,6 +61,10 @@ def placeholder_run_row(run_id: str, stored_at: str) -> Row:
         "created_at": "",
         "stored_at": stored_at,
         "tool_policy_sha256": "",
+        "target_name": None,
+        "target_version": None,
+        "suite_version": None,
+        "target": None,
         "settings": {},
         "label_metrics": [],
         "agreement": [],
@@ -75,12 +79,18 @@ def placeholder_run_row(run_id: str, stored_at: str) -> Row:
 
 def run_values(result: RunResult, sample_count: int) -> Row:
     """Return every `runs` column of a finished run except run_id and stored_at."""
-    dumped = result.model_dump(mode="json", include={"settings", "label_metrics", "agreement"})
+    dumped = result.model_dump(
+        mode="json", include={"settings", "label_metrics", "agreement", "target"}
+    )
     decision = result.decision
     return {
         "ringfence_version": result.ringfence_version,
         "created_at": result.created_at,
         "tool_policy_sha256": result.tool_policy_sha256,
+        "target_name": result.target.name if result.target else None,
+        "target_version": result.target.version if result.target else None,
+        "suite_version": result.suite_version,
+        "target": dumped.get("target"),
         "settings": dumped["settings"],
         "label_metrics": dumped["label_metrics"],
         "agreement": dumped["agreement"],

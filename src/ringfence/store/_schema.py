@@ -50,6 +50,10 @@ runs = Table(
     Column("created_at", String(64), nullable=False),
     Column("stored_at", String(64), nullable=False),
     Column("tool_policy_sha256", String(64), nullable=False),
+    Column("target_name", String(255)),
+    Column("target_version", String(255)),
+    Column("suite_version", String(255)),
+    Column("target", _JSON),
     Column("settings", _JSON, nullable=False),
     Column("label_metrics", _JSON, nullable=False),
     Column("agreement", _JSON, nullable=False),
@@ -61,6 +65,7 @@ runs = Table(
     Column("finding_count", Integer, nullable=False),
     Column("metric_count", Integer, nullable=False),
     Column("import_issue_count", Integer, nullable=False),
+    Index("ix_runs_target", "target_name", "suite_version", "stored_at"),
 )
 
 input_files = Table(
