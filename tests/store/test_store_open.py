@@ -18,6 +18,8 @@ from .builders import make_result, make_sample
 
 def test_public_names() -> None:
     assert sorted(ringfence.store.__all__) == [
+        "AuditEntry",
+        "ChainProblem",
         "DEFAULT_BUSY_TIMEOUT_S",
         "DEFAULT_COMPRESS_LEVEL",
         "DEFAULT_SAMPLE_BATCH_SIZE",
@@ -25,7 +27,10 @@ def test_public_names() -> None:
         "RunWriter",
         "SCHEMA_VERSION",
         "StoredRun",
+        "append_entry",
+        "read_entries",
         "segment_key",
+        "verify_chain",
     ]
 
 

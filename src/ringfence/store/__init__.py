@@ -5,6 +5,13 @@ can follow. `EvidenceStore.open` creates the tables. `save_run`, `open_run` and 
 idempotent, so scoring the same input twice stores it once.
 """
 
+from ringfence.store._audit import (
+    AuditEntry,
+    ChainProblem,
+    append_entry,
+    read_entries,
+    verify_chain,
+)
 from ringfence.store._evidence_store import (
     DEFAULT_BUSY_TIMEOUT_S,
     DEFAULT_COMPRESS_LEVEL,
@@ -17,6 +24,11 @@ from ringfence.store._run_writer import RunWriter
 from ringfence.store._schema import SCHEMA_VERSION
 
 __all__ = [
+    "AuditEntry",
+    "ChainProblem",
+    "append_entry",
+    "read_entries",
+    "verify_chain",
     "DEFAULT_BUSY_TIMEOUT_S",
     "DEFAULT_COMPRESS_LEVEL",
     "DEFAULT_SAMPLE_BATCH_SIZE",

@@ -18,10 +18,11 @@ from ringfence.gate.decision import Decision
 from ringfence.metrics.values import MetricValue
 from ringfence.results import RunResult, SampleOutcome
 from ringfence.store import _load
+from ringfence.store._audit import append_entry
 from ringfence.store._connect import create_store_engine, display_location, resolve_url
 from ringfence.store._errors import describe_error, store_errors
 from ringfence.store._records import StoredRun
-from ringfence.store._rows import decision_row
+from ringfence.store._rows import decision_audit_payload, decision_row
 from ringfence.store._run_writer import AlreadyStored, RunWriter, WriteOptions, WriteSummary
 from ringfence.store._schema import SCHEMA_VERSION, SCHEMA_VERSION_KEY, decisions, metadata
 from ringfence.store._schema import schema_info as schema_info_table
@@ -269,6 +270,9 @@ class EvidenceStore:
         except IntegrityError as error:
             # Another writer stored the same decision after the check above.
             raise AlreadyStored(run_id) from error
+        append_entry(
+            conn, kind="decision", subject=run_id, payload=decision_audit_payload(decision)
+        )
 
     @contextmanager
     def _reading(self, operation: str) -> Iterator[Connection]:

@@ -215,3 +215,14 @@ def _with_positions(run_id: str, dumped: list[Row]) -> list[Row]:
         row["run_id"] = run_id
         row["position"] = position
     return dumped
+
+
+def decision_audit_payload(decision: Decision) -> dict[str, object]:
+    """What the audit log keeps of a decision: enough to recognise it, not every check."""
+    return {
+        "verdict": decision.verdict.value,
+        "gate_policy_name": decision.gate_policy_name,
+        "gate_policy_sha256": decision.gate_policy_sha256,
+        "ring": decision.ring,
+        "reasons": decision.reasons,
+    }

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ringfence.errors import StoreError
 from ringfence.results import RunResult, SampleOutcome
 from ringfence.store import _rows
+from ringfence.store._audit import append_entry
 from ringfence.store._schema import (
     decisions,
     findings,
@@ -203,6 +204,12 @@ class RunWriter:
         if result.decision is not None:
             row = _rows.decision_row(run_id, result.decision, self._options.stored_at)
             conn.execute(decisions.insert(), row)
+            append_entry(
+                conn,
+                kind="decision",
+                subject=run_id,
+                payload=_rows.decision_audit_payload(result.decision),
+            )
 
         values = _rows.run_values(result, sample_count)
         conn.execute(update(runs).where(runs.c.run_id == run_id).values(values))

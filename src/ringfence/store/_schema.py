@@ -182,3 +182,18 @@ decisions = Table(
     Column("decision", _JSON, nullable=False),
     Column("created_at", String(64), nullable=False),
 )
+
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # Position in the hash chain, from 1. Entries are only ever appended.
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("subject", String(), nullable=False),
+    Column("actor", String()),
+    Column("payload", _JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
