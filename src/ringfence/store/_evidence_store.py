@@ -275,6 +275,25 @@ class EvidenceStore:
         )
 
     @contextmanager
+    def reading(self, operation: str) -> Iterator[Connection]:
+        """Open a connection for reads; database errors become StoreError naming `operation`.
+
+        For modules that keep their own tables in this store (governance records).
+        """
+        with self._reading(operation) as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self, operation: str) -> Iterator[Connection]:
+        """Open one transaction that commits when the block ends and rolls back on error.
+
+        Database errors become StoreError naming `operation`. Audit entries appended with
+        `append_entry` inside the block commit together with the event they record.
+        """
+        with self._writing(operation) as conn:
+            yield conn
+
+    @contextmanager
     def _reading(self, operation: str) -> Iterator[Connection]:
         with store_errors(operation, self._location, _READ_HINT), self._engine.connect() as conn:
             yield conn

@@ -1,13 +1,4 @@
-"""The `ringfence` command line.
-
-Exit codes (also in the README):
-
-- 0: green, or yellow with --allow-yellow, or `score` without a gate policy;
-- 2: usage, input or configuration error (nothing was evaluated);
-- 3: yellow (the gate could not show the thresholds are met);
-- 4: red (a threshold is breached);
-- 5: could not evaluate (missing data or evidence, or the evidence store failed).
-"""
+"""Commands that score recorded runs: `score`, `gate`, `check-policy` and `runs`."""
 
 from __future__ import annotations
 
@@ -19,7 +10,15 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ringfence import __version__
+from ringfence.cli._app import (
+    DEFAULT_STORE,
+    EXIT_CANNOT_EVALUATE,
+    EXIT_GREEN,
+    EXIT_RED,
+    EXIT_USAGE,
+    EXIT_YELLOW,
+    main,
+)
 from ringfence.detectors.runner import DetectorSettings
 from ringfence.detectors.unauthorized import UnauthorizedActionSettings
 from ringfence.errors import RingfenceError, StoreError
@@ -31,27 +30,11 @@ from ringfence.reports import parse_formats, render_console, write_reports
 from ringfence.results import RunResult
 from ringfence.store import EvidenceStore
 
-EXIT_GREEN = 0
-EXIT_USAGE = 2
-EXIT_YELLOW = 3
-EXIT_RED = 4
-EXIT_CANNOT_EVALUATE = 5
-
-DEFAULT_STORE = ".ringfence/evidence.sqlite"
 DEFAULT_OUT = "ringfence-out"
 CI_CONSOLE_WIDTH = 150
 EXAMPLE_DIR = "data/examples"
 
 logger = logging.getLogger("ringfence")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ringfence")
-@click.option("-v", "--verbose", count=True, help="Log more: -v for INFO, -vv for DEBUG.")
-def main(verbose: int) -> None:
-    """Measure the safety behaviour of LLM agents and gate releases on it."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 def _score_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -282,7 +265,3 @@ def runs_command(store_path: str) -> None:
             f"{run.run_id}  {run.created_at}  ringfence {run.ringfence_version}  "
             f"{run.sample_count} samples"
         )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,49 @@
+"""The root command group, exit codes and the error handling every command shares."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from ringfence import __version__
+from ringfence.errors import RingfenceError
+
+EXIT_GREEN = 0
+EXIT_USAGE = 2
+EXIT_YELLOW = 3
+EXIT_RED = 4
+EXIT_CANNOT_EVALUATE = 5
+
+DEFAULT_STORE = ".ringfence/evidence.sqlite"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ringfence")
+@click.option("-v", "--verbose", count=True, help="Log more: -v for INFO, -vv for DEBUG.")
+def main(verbose: int) -> None:
+    """Measure the safety behaviour of LLM agents and gate releases on it."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Evidence store: a SQLite file path or an SQLAlchemy URL.",
+)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print a RingfenceError as one line without a traceback and exit with its code."""
+    try:
+        yield
+    except RingfenceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == EXIT_CANNOT_EVALUATE else EXIT_USAGE)
