@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,21 +62,24 @@ def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
     """
     importer = get_importer(request.input_format)
     files: list[InputFile] = []
+    identities: list[tuple[str, str]] = []
     for path in request.inputs:
         if not path.exists():
             raise InputError(f"input not found: {path}. Give a file or folder that exists.")
         for file in importer.list_files(path):
-            files.append(
-                InputFile(path=str(file), sha256=_sha256_file(file), size=file.stat().st_size)
-            )
+            described = _describe_file(file)
+            files.append(described)
+            # Hash paths relative to the input root, so './runs' and '/abs/runs' are one run.
+            relative = file.name if path.is_file() else os.path.relpath(file, path)
+            identities.append((relative, described.sha256))
     digest = hashlib.sha256()
     digest.update(f"{__version__}\n{request.input_format}\n".encode())
     digest.update(request.policies.fingerprint().encode())
     digest.update(repr(sorted(request.settings.as_dict().items())).encode())
     identity = (request.target_name, request.target_version, request.suite_version)
     digest.update(repr(identity).encode())
-    for item in sorted(files, key=lambda f: f.path):
-        digest.update(f"{item.path}\0{item.sha256}\n".encode())
+    for relative, sha256 in sorted(identities):
+        digest.update(f"{relative}\0{sha256}\n".encode())
     return digest.hexdigest()[:32], files
 
 
@@ -91,7 +95,10 @@ def score(
     run_id, inputs = fingerprint or fingerprint_inputs(request)
     state = _RunState()
     for item in _items(request):
-        if isinstance(item, Sample):
+        if isinstance(item, Sample) and item.transcript.sample_id in state.seen_ids:
+            state.issues.append(_duplicate_issue(item))
+        elif isinstance(item, Sample):
+            state.seen_ids.add(item.transcript.sample_id)
             outcome = state.add_sample(item, request)
             if sink is not None:
                 sink.add_sample(item, outcome)
@@ -161,6 +168,7 @@ class _RunState:
     records: list[SampleRecord] = field(default_factory=list)
     issues: list[ImportIssue] = field(default_factory=list)
     labels: AgentDojoLabelSummary = field(default_factory=AgentDojoLabelSummary)
+    seen_ids: set[str] = field(default_factory=set)
     models: set[str] = field(default_factory=set)
     prompts: set[str] = field(default_factory=set)
     suite_versions: set[str] = field(default_factory=set)
@@ -251,6 +259,19 @@ def _record(sample: Sample, detection: DetectionResult, policies: PolicySet) -> 
     )
 
 
+def _duplicate_issue(sample: Sample) -> ImportIssue:
+    source = sample.source
+    return ImportIssue(
+        path=source.path if source else "<input>",
+        line=source.line if source else None,
+        sample_id=sample.transcript.sample_id,
+        field="id",
+        reason="another sample already has this id, so this one was not scored; give every "
+        "sample a unique id (the same run file given twice also causes this)",
+        sample_skipped=True,
+    )
+
+
 def _published(inputs: list[Path]) -> dict[tuple[str, str, str], float]:
     table: dict[tuple[str, str, str], float] = {}
     for path in inputs:
@@ -259,9 +280,15 @@ def _published(inputs: list[Path]) -> dict[tuple[str, str, str], float]:
     return table
 
 
-def _sha256_file(path: Path) -> str:
+def _describe_file(path: Path) -> InputFile:
+    """Hash a file; one that cannot be read gets a marker hash and the importer reports it."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    size = 0
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+    except OSError as exc:
+        return InputFile(path=str(path), sha256=f"unreadable:{exc.errno}", size=-1)
+    return InputFile(path=str(path), sha256=digest.hexdigest(), size=size)

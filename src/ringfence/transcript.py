@@ -120,6 +120,73 @@ class InjectedText(_Record):
     text: str = Field(description="The injected text.")
 
 
+class PolicyClause(_Record):
+    """One clause of the policy the agent works under."""
+
+    id: str = Field(description="Clause id, for example 'REF-2'.")
+    text: str = Field(description="What the clause requires or forbids.")
+    severity: str = Field(
+        default="medium",
+        description="Severity of breaking it: low, medium, high or critical.",
+    )
+
+
+class ActionConstraint(_Record):
+    """A tool call pattern: the tool and, optionally, required argument values."""
+
+    tool: str = Field(description="Tool name.")
+    arguments: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Argument values the call must have; a string starting with 're:' is a "
+        "regular expression the value's text must match in full.",
+    )
+
+
+class GoldLabels(_Record):
+    """What a scenario expects of the agent: an input of the test, written by its author.
+
+    Unlike DatasetLabels (a verdict on one recorded outcome), gold labels describe correct
+    behaviour before the run, so detectors may read them.
+    """
+
+    expected_behaviour: str | None = Field(
+        default=None, description="comply, refuse, clarify or escalate."
+    )
+    authorized_actions: list[ActionConstraint] = Field(
+        default_factory=list, description="Side-effecting calls the user's request authorizes."
+    )
+    forbidden_actions: list[ActionConstraint] = Field(
+        default_factory=list, description="Calls that are never acceptable in this scenario."
+    )
+    policy_clauses: list[PolicyClause] = Field(
+        default_factory=list, description="Policy clauses in force."
+    )
+    refusal_cites: list[str] = Field(
+        default_factory=list, description="Clause ids a correct refusal should cite."
+    )
+    allowed_facts: list[str] = Field(
+        default_factory=list, description="Facts the answer may state beyond the context."
+    )
+    injected_goal: str | None = Field(
+        default=None, description="What an injected instruction tries to make the agent do."
+    )
+    ambiguous: bool = Field(
+        default=False, description="True when the request needs a clarifying question first."
+    )
+    escalation_required_from_turn: int | None = Field(
+        default=None,
+        description="Index of the user turn (0-based, user turns only) from which the agent "
+        "must escalate to a human.",
+    )
+    contradiction_at_turn: int | None = Field(
+        default=None,
+        description="Index of the user turn (0-based) that contradicts what came before.",
+    )
+    stressors: list[str] = Field(
+        default_factory=list, description="Stressors the scenario applies, by kind."
+    )
+
+
 class SampleMetadata(_Record):
     """What the sample is: which system, task and attack produced it."""
 
@@ -174,6 +241,9 @@ class Transcript(_Record):
     )
     metadata: SampleMetadata = Field(
         default_factory=SampleMetadata, description="What produced it."
+    )
+    gold: GoldLabels | None = Field(
+        default=None, description="What the scenario expects, when the source defines it."
     )
     timing: Timing = Field(default_factory=Timing, description="When and how long.")
     error: str | None = Field(

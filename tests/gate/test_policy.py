@@ -64,3 +64,33 @@ def test_invalid_yaml_names_line(tmp_path: Path) -> None:
 def test_missing_file_is_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read file"):
         load_gate_policy(tmp_path / "absent.yaml")
+
+
+def test_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, VALID.replace("    max: 0.02\n", "    max: 0.02\n    max: 0.5\n"))
+    with pytest.raises(ConfigError) as error:
+        load_gate_policy(path)
+    message = str(error.value)
+    assert "key 'max' appears twice, on lines 6 and 7" in message
+    assert f"{path}:7" in message
+
+
+def test_duplicate_tool_rule_rejected(tmp_path: Path) -> None:
+    from ringfence.policy import load_tool_policy
+
+    path = tmp_path / "tools.yaml"
+    path.write_text(
+        "version: 1\nname: t\ntools:\n  send_email: {action: send}\n  send_email: {action: read}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="key 'send_email' appears twice, on lines 4 and 5"):
+        load_tool_policy(path)
+
+
+def test_unknown_policy_name_suggests(tmp_path: Path) -> None:
+    from ringfence.policy import resolve_tool_policies
+
+    with pytest.raises(ConfigError, match="did you mean 'agentdojo'"):
+        resolve_tool_policies(["agentdjo"])
+    with pytest.raises(ConfigError, match="tool policy file not found"):
+        resolve_tool_policies([str(tmp_path / "tool.yaml")])

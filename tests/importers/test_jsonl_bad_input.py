@@ -164,8 +164,11 @@ def test_unknown_role(tmp_path: Path) -> None:
     assert "system, user, assistant or tool" in issue.reason
 
 
+ANSWER = {"role": "assistant", "content": "Hello."}
+
+
 def test_empty_user_content(tmp_path: Path) -> None:
-    record = {"id": "bad", "messages": [{"role": "user", "content": ""}]}
+    record = {"id": "bad", "messages": [{"role": "user", "content": ""}, ANSWER]}
     path, imported = import_with_bad_line(tmp_path, encode(record))
 
     issue = assert_scored(imported, path)
@@ -175,7 +178,7 @@ def test_empty_user_content(tmp_path: Path) -> None:
 
 
 def test_null_user_content(tmp_path: Path) -> None:
-    record = {"id": "bad", "messages": [{"role": "user", "content": None}]}
+    record = {"id": "bad", "messages": [{"role": "user", "content": None}, ANSWER]}
     path, imported = import_with_bad_line(tmp_path, encode(record))
 
     issue = assert_scored(imported, path)
@@ -226,14 +229,34 @@ def test_tool_call_without_name(tmp_path: Path) -> None:
     del message["tool_calls"][0]["function"]["name"]
     path, imported = import_with_bad_line(tmp_path, encode(jsonl_record("bad", message)))
 
+    # A call that cannot be read could be the unsafe one, so the sample is skipped.
     issues = imported.issues
     assert [issue.field for issue in issues] == [
         "messages[1].tool_calls[0]",
         "messages[1].content",
     ]
-    assert all(issue.sample_skipped is False for issue in issues)
-    assert imported.sample_ids == ["good-before", "bad", "good-after"]
-    assert imported.sample("bad").transcript.tool_calls() == []
+    assert all(issue.sample_skipped is True for issue in issues)
+    assert imported.sample_ids == ["good-before", "good-after"]
+
+
+def test_content_of_wrong_type_skipped(tmp_path: Path) -> None:
+    record = {"id": "bad", "messages": [{"role": "user", "content": {"text": "hi"}}, ANSWER]}
+    path, imported = import_with_bad_line(tmp_path, encode(record))
+
+    assert imported.sample_ids == ["good-before", "good-after"]
+    fields = [issue.field for issue in imported.issues]
+    assert "messages[0].content" in fields
+    assert all(issue.sample_skipped is True for issue in imported.issues)
+    assert "content must be text or a list of text parts, got dict" in imported.issues[0].reason
+
+
+def test_empty_messages_skipped(tmp_path: Path) -> None:
+    path, imported = import_with_bad_line(tmp_path, encode({"id": "bad", "messages": []}))
+
+    assert imported.sample_ids == ["good-before", "good-after"]
+    (issue,) = imported.issues
+    assert issue.reason == "the transcript has no messages, so there is no behaviour to score"
+    assert issue.sample_skipped is True
 
 
 def test_blank_lines_ignored(tmp_path: Path) -> None:

@@ -58,10 +58,13 @@ def _score_options(func: click.decorators.FC) -> click.decorators.FC:
         click.option(
             "--gate-policy",
             type=click.Path(path_type=Path),
-            help="Gate policy YAML file; when given, the exit code is the verdict's.",
+            help="Gate policy YAML file. 'gate' exits with the verdict's code; 'score' only "
+            "reports the decision.",
         ),
         click.option(
-            "--allow-yellow", is_flag=True, help="Exit 0 on a yellow verdict instead of 3."
+            "--allow-yellow",
+            is_flag=True,
+            help="With 'gate': exit 0 on a yellow verdict instead of 3.",
         ),
         click.option(
             "--store",

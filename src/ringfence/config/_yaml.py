@@ -55,22 +55,34 @@ def load_yaml_with_lines(path: str | Path) -> LocatedYaml:
     located = LocatedYaml(path=text_path, data=None)
     if node is None:
         return located
-    located.data = _construct(node, (), located.lines)
+    located.data = _construct(node, (), located)
     return located
 
 
-def _construct(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int]) -> Any:
-    lines.setdefault(loc, node.start_mark.line + 1)
+def _construct(node: yaml.Node, loc: PathKey, located: LocatedYaml) -> Any:
+    located.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = key_node.value
             child = (*loc, key)
-            lines[child] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, child, lines)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                # YAML loaders keep the last of two equal keys; a policy must not change
+                # silently because someone added a rule twice.
+                first = located.lines[child]
+                raise ConfigError(
+                    f"key '{key}' appears twice, on lines {first} and {line}.",
+                    path=located.path,
+                    line=line,
+                    field=".".join(str(part) for part in child),
+                    hint="keep one of them.",
+                )
+            located.lines[child] = line
+            result[key] = _construct(value_node, child, located)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*loc, i), lines) for i, item in enumerate(node.value)]
+        return [_construct(item, (*loc, i), located) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 

@@ -106,7 +106,9 @@ _ENTITY_PATTERNS = [
     re.compile(r"https?://[\w-]+(?:\.[\w-]+)+(?:/[\w./?=&%-]*)?"),
     re.compile(r"(?<![@\w.-])[\w-]+\.(?:com|org|net|io|info|biz|xyz|ru|cn)(?:/[\w./?=&%-]*)?\b"),
     re.compile(r"\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b"),  # IBAN-like account number
-    re.compile(r"\+?\d[\d -]{7,}\d"),  # phone number
+    # Phone number: groups split by spaces, dashes or brackets; dates and long account
+    # numbers do not match.
+    re.compile(r"(?<![\w-])\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{3,4}(?![\w-])"),
 ]
 
 
@@ -160,6 +162,9 @@ _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_FIRST = re.compile(rf"\b({_MONTH})\.? {_DAY},? (\d{{4}})\b")
 _DAY_FIRST = re.compile(rf"\b(?:the )?{_DAY} (?:of )?({_MONTH}),? (\d{{4}})\b")
+_MONTH_RANGE = re.compile(
+    rf"\b({_MONTH})\.? {_DAY} (?:to|until|till|and|-) (?:({_MONTH})\.? )?{_DAY},? (\d{{4}})\b"
+)
 _DAY_RANGE = re.compile(
     rf"\b(?:the )?{_DAY} (?:to|until|till|-) (?:the )?{_DAY} (?:of )?({_MONTH}),? (\d{{4}})\b"
 )
@@ -175,6 +180,9 @@ def extract_dates(normalized_text: str) -> frozenset[date]:
         _add_date(found, int(year), _MONTHS[month], int(day))
     for day, month, year in _DAY_FIRST.findall(normalized_text):
         _add_date(found, int(year), _MONTHS[month], int(day))
+    for month, first, second_month, last, year in _MONTH_RANGE.findall(normalized_text):
+        _add_date(found, int(year), _MONTHS[month], int(first))
+        _add_date(found, int(year), _MONTHS[second_month or month], int(last))
     for first, last, month, year in _DAY_RANGE.findall(normalized_text):
         _add_date(found, int(year), _MONTHS[month], int(first))
         _add_date(found, int(year), _MONTHS[month], int(last))

@@ -25,6 +25,12 @@ class FindingKind(StrEnum):
     UNAUTHORIZED_ACTION = "unauthorized_action"
     UNKNOWN_TOOL = "unknown_tool"
     INJECTION_OBEYED_IN_ANSWER = "injection_obeyed_in_answer"
+    HALLUCINATION = "hallucination"
+    REFUSAL = "refusal"
+    FORBIDDEN_ACTION = "forbidden_action"
+    MISSED_ESCALATION = "missed_escalation"
+    OVERSIGHT_TAMPERING = "oversight_tampering"
+    ACTED_AFTER_STOP = "acted_after_stop"
 
 
 class Evidence(BaseModel):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
+import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,6 +61,34 @@ def get_importer(name: str) -> Importer:
     return factory()
 
 
+def list_input_files(
+    path: Path, suffix: str, problems: list[tuple[Path, str]] | None = None
+) -> list[Path]:
+    """The file itself, or every file ending in `suffix` under the folder, sorted.
+
+    Symbolic links to folders are followed once (a link loop is not entered twice). Folders that
+    cannot be read are added to `problems`, so the importer can report them instead of silently
+    scoring less input.
+    """
+    if not path.is_dir():
+        return [path]
+    found: list[Path] = []
+    seen: set[str] = set()
+
+    def on_error(error: OSError) -> None:
+        if problems is not None:
+            problems.append((Path(error.filename or path), f"cannot read folder: {error.strerror}"))
+
+    for root, folders, files in os.walk(path, onerror=on_error, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            folders.clear()
+            continue
+        seen.add(real)
+        found += [Path(root) / name for name in files if name.endswith(suffix)]
+    return sorted(found)
+
+
 def read_file_bytes(path: Path) -> tuple[bytes, InputFile]:
     """Read a whole file and describe it with its hash."""
     data = path.read_bytes()
@@ -71,7 +102,9 @@ def parse_arguments(raw: object) -> tuple[ToolCall, str | None]:
     the arguments were not a well-formed JSON object string.
     """
     if isinstance(raw, dict):
-        text = orjson.dumps(raw).decode()
+        text, error = _dump_text(raw)
+        if error:
+            return ToolCall(id="", name="", arguments_raw=text, parse_error=error), error
         return ToolCall(id="", name="", arguments=raw, arguments_raw=text), (
             "tool-call arguments were a JSON object instead of a JSON string; used as given"
         )
@@ -81,10 +114,23 @@ def parse_arguments(raw: object) -> tuple[ToolCall, str | None]:
             f"tool-call arguments were {shown}; read as no arguments"
         )
     if not isinstance(raw, str):
-        text = orjson.dumps(raw).decode()
+        text, _ = _dump_text(raw)
         error = f"arguments must be a JSON object, got {type(raw).__name__}"
         return ToolCall(id="", name="", arguments_raw=text, parse_error=error), error
     return _parse_argument_text(raw)
+
+
+def _dump_text(value: object) -> tuple[str, str | None]:
+    """JSON text of already-parsed arguments; a value too deep or too odd to encode is kept as
+    a shortened repr with an error, so one hostile record cannot stop the import."""
+    try:
+        return orjson.dumps(value).decode(), None
+    except (TypeError, ValueError, RecursionError) as exc:
+        return repr(value)[:MAX_RAW_REPR], f"arguments cannot be encoded as JSON ({exc})"
+
+
+MAX_RAW_REPR = 10_000
+"""Characters of an unencodable argument value kept for the evidence."""
 
 
 def _parse_argument_text(raw: str) -> tuple[ToolCall, str | None]:
@@ -100,11 +146,10 @@ def _parse_argument_text(raw: str) -> tuple[ToolCall, str | None]:
 
 
 def _describe_json_error(raw: str, exc: orjson.JSONDecodeError) -> str:
-    import json
-
     try:
         _, end = json.JSONDecoder().raw_decode(raw.lstrip())
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        # ValueError: integers over Python's digit limit; RecursionError: very deep nesting.
         return f"arguments are not valid JSON ({exc.msg} at offset {exc.pos})"
     return f"arguments carry trailing data after a valid JSON value (offset {end})"
 
@@ -198,6 +243,41 @@ def validation_issue(exc: ValidationError) -> tuple[str, str]:
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     return field or "record", f"{first['msg']} (got {first.get('input')!r:.80})"
+
+
+def evidence_lost(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The problems that dropped something a safety verdict depends on.
+
+    A tool call that could not be read, attacker text that could not be marked, or message
+    content of the wrong type could hide an unsafe action, so such a sample is not scored: it
+    counts as skipped, which a gate policy limits with `max_skipped_samples`.
+    """
+    lost: list[tuple[str, str]] = []
+    for field, reason in problems:
+        if (
+            field.endswith(".tool_calls")
+            or field.startswith("injections")
+            or re.search(r"\.tool_calls\[\d+\]$", field)
+            or "content must be" in reason
+        ):
+            lost.append((field, reason))
+    return lost
+
+
+def content_problem(raw: object) -> str | None:
+    """Describe message content of a type that cannot carry text, or return None."""
+    if raw is None or isinstance(raw, str | list):
+        return None
+    return f"content must be text or a list of text parts, got {type(raw).__name__}"
+
+
+def missing_turns_problem(messages: list[Message]) -> str | None:
+    """Describe a transcript with nothing to judge, or return None."""
+    if not messages:
+        return "the transcript has no messages, so there is no behaviour to score"
+    if not any(m.role is Role.ASSISTANT for m in messages):
+        return "the transcript has no assistant message, so there is no behaviour to score"
+    return None
 
 
 PROVENANCE_BY_ROLE = {

@@ -23,8 +23,12 @@ from ringfence.importers._base import (
     PROVENANCE_BY_ROLE,
     CallIdRegistry,
     ImportItem,
+    content_problem,
     content_text,
     empty_content_issue,
+    evidence_lost,
+    list_input_files,
+    missing_turns_problem,
     parse_arguments,
     read_file_bytes,
     register_importer,
@@ -55,11 +59,15 @@ class AgentDojoImporter:
 
     def list_files(self, path: Path) -> list[Path]:
         """The file itself, or every `*.json` file under the folder, sorted."""
-        return [path] if path.is_file() else sorted(path.rglob("*.json"))
+        return list_input_files(path, ".json")
 
     def read(self, path: Path) -> Iterator[ImportItem]:
         """Yield each file's InputFile, then its Sample or the issues that stopped it."""
-        for file in self.list_files(path):
+        problems: list[tuple[Path, str]] = []
+        files = list_input_files(path, ".json", problems)
+        for folder, reason in problems:
+            yield _skip(folder, reason)
+        for file in files:
             yield from self._read_file(file)
 
     def _read_file(self, file: Path) -> Iterator[ImportItem]:
@@ -117,14 +125,27 @@ def _build_sample(file: Path, sha256: str, record: dict[str, Any]) -> Iterator[I
         messages.append(message)
         problems += message_problems
     metadata = _metadata(record, messages, problems)
+    injections = _injections(record.get("injections"), problems)
+    lost = evidence_lost(problems)
+    empty = missing_turns_problem(messages)
     for field, reason in problems:
         yield ImportIssue(
-            path=str(file), sample_id=sample_id, field=field, reason=reason, sample_skipped=False
+            path=str(file),
+            sample_id=sample_id,
+            field=field,
+            reason=reason,
+            sample_skipped=bool(lost),
         )
+    if empty is not None:
+        yield ImportIssue(
+            path=str(file), sample_id=sample_id, field="messages", reason=empty, sample_skipped=True
+        )
+    if lost or empty is not None:
+        return
     transcript = Transcript(
         sample_id=sample_id,
         messages=messages,
-        injections=_injections(record.get("injections")),
+        injections=injections,
         metadata=metadata,
         timing=Timing(duration_s=_float_or_none(record.get("duration"))),
         error=str(record["error"]) if record.get("error") else None,
@@ -162,10 +183,13 @@ def _message(
     tool_call = raw.get("tool_call")
     if not isinstance(tool_call, dict):
         tool_call = {}
+    wrong_content = content_problem(raw.get("content"))
+    if wrong_content:
+        problems.append((f"{field}.content", wrong_content))
     message = Message(
         index=index,
         role=role,
-        content=content_text(raw.get("content")),
+        content=None if wrong_content else content_text(raw.get("content")),
         provenance=PROVENANCE_BY_ROLE[role],
         tool_calls=tool_calls,
         error=str(raw["error"]) if raw.get("error") else None,
@@ -215,14 +239,27 @@ def _tool_calls(
     return calls
 
 
-def _injections(raw: Any) -> list[InjectedText]:
-    if not isinstance(raw, dict):
+def _injections(raw: Any, problems: list[tuple[str, str]]) -> list[InjectedText]:
+    if raw is None:
         return []
-    return [
-        InjectedText(placeholder=str(name), text=text)
-        for name, text in raw.items()
-        if isinstance(text, str)
-    ]
+    if not isinstance(raw, dict):
+        problems.append(
+            (
+                "injections",
+                f"'injections' must be an object, got "
+                f"{type(raw).__name__}, so the injected text cannot be marked",
+            )
+        )
+        return []
+    injections: list[InjectedText] = []
+    for name, text in raw.items():
+        if not isinstance(text, str):
+            problems.append(
+                (f"injections.{name}", "injected text must be a string, so it cannot be marked")
+            )
+            continue
+        injections.append(InjectedText(placeholder=str(name), text=text))
+    return injections
 
 
 def _metadata(

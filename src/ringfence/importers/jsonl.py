@@ -16,27 +16,25 @@ import orjson
 from pydantic import ValidationError
 
 from ringfence.importers._base import (
-    PROVENANCE_BY_ROLE,
     CallIdRegistry,
     ImportItem,
-    content_text,
-    empty_content_issue,
-    parse_arguments,
+    evidence_lost,
+    list_input_files,
+    missing_turns_problem,
     register_importer,
-    text_field,
     validation_issue,
 )
+from ringfence.importers._chat import chat_message
 from ringfence.results import ImportIssue, InputFile
 from ringfence.transcript import (
     DatasetLabels,
+    GoldLabels,
     InjectedText,
     Message,
-    Provenance,
     Role,
     Sample,
     SampleMetadata,
     SourceRef,
-    ToolCall,
     Transcript,
 )
 
@@ -48,11 +46,15 @@ class JsonlImporter:
 
     def list_files(self, path: Path) -> list[Path]:
         """The file itself, or every `*.jsonl` file under the folder, sorted."""
-        return [path] if path.is_file() else sorted(path.rglob("*.jsonl"))
+        return list_input_files(path, ".jsonl")
 
     def read(self, path: Path) -> Iterator[ImportItem]:
         """Yield each file's InputFile, then one Sample or ImportIssue per non-blank line."""
-        for file in self.list_files(path):
+        problems: list[tuple[Path, str]] = []
+        files = list_input_files(path, ".jsonl", problems)
+        for folder, reason in problems:
+            yield ImportIssue(path=str(folder), reason=reason, sample_skipped=True)
+        for file in files:
             yield from self._read_file(file)
 
     def _read_file(self, file: Path) -> Iterator[ImportItem]:
@@ -132,7 +134,7 @@ def _build_sample(
     messages: list[Message] = []
     call_ids = CallIdRegistry()
     for index, raw in enumerate(record["messages"]):
-        message = _message(index, raw, problems, call_ids)
+        message = chat_message(index, raw, problems, call_ids)
         if message is None:
             yield issue(*problems[-1], skipped=True)
             return
@@ -162,9 +164,16 @@ def _build_sample(
         metadata=metadata,
         error=str(record["error"]) if record.get("error") else None,
     )
+    transcript.gold = _gold(record.get("gold"), problems)
     labels = _labels(record.get("labels"), metadata.attacked, problems)
+    lost = evidence_lost(problems)
+    empty = missing_turns_problem(messages)
     for field, reason in problems:
-        yield issue(field, reason, skipped=False)
+        yield issue(field, reason, skipped=bool(lost))
+    if empty is not None:
+        yield issue("messages", empty, skipped=True)
+    if lost or empty is not None:
+        return
     yield Sample(
         transcript=transcript,
         labels=labels,
@@ -178,81 +187,6 @@ def _sample_id(raw: object, file: Path, number: int) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
     return f"{file.name}:{number}"
-
-
-def _message(
-    index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
-) -> Message | None:
-    field = f"messages[{index}]"
-    if not isinstance(raw, dict):
-        problems.append((field, f"message {index} is not an object"))
-        return None
-    try:
-        role = Role(str(raw.get("role")))
-    except ValueError:
-        reason = (
-            f"message {index} has unknown role {raw.get('role')!r}; "
-            "use system, user, assistant or tool"
-        )
-        problems.append((f"{field}.role", reason))
-        return None
-    provenance = PROVENANCE_BY_ROLE[role]
-    if raw.get("provenance") is not None:
-        try:
-            provenance = Provenance(raw["provenance"])
-        except ValueError:
-            reason = f"unknown provenance {raw['provenance']!r}; kept {provenance.value}"
-            problems.append((f"{field}.provenance", reason))
-    message = Message(
-        index=index,
-        role=role,
-        content=content_text(raw.get("content")),
-        provenance=provenance,
-        tool_calls=_tool_calls(index, raw.get("tool_calls"), problems, call_ids),
-        refusal=text_field(raw, "refusal", f"{field}.refusal", problems),
-    )
-    if role is Role.TOOL:
-        name = text_field(raw, "name", f"{field}.name", problems)
-        raw_id = text_field(raw, "tool_call_id", f"{field}.tool_call_id", problems)
-        message.tool_call_id = call_ids.resolve(raw_id, name)
-        message.tool_name = name or call_ids.name_of(message.tool_call_id)
-    issue = empty_content_issue(message)
-    if issue:
-        problems.append((f"{field}.content", issue))
-    return message
-
-
-def _tool_calls(
-    index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
-) -> list[ToolCall]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        problems.append(
-            (
-                f"messages[{index}].tool_calls",
-                f"'tool_calls' must be a list, got {type(raw).__name__}; ignored",
-            )
-        )
-        return []
-    calls: list[ToolCall] = []
-    for position, call in enumerate(raw):
-        field = f"messages[{index}].tool_calls[{position}]"
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            problems.append((field, "tool call has no function.name; skipped"))
-            continue
-        parsed, warning = parse_arguments(function.get("arguments"))
-        if warning:
-            problems.append((f"{field}.function.arguments", warning))
-        parsed.name = function["name"]
-        parsed.id, id_problem = call_ids.assign(
-            call.get("id"), f"call-{index}-{position}", parsed.name
-        )
-        if id_problem:
-            problems.append((f"{field}.id", id_problem))
-        calls.append(parsed)
-    return calls
 
 
 def _injections(raw: Any, problems: list[tuple[str, str]]) -> list[InjectedText]:
@@ -286,6 +220,23 @@ def _injections(raw: Any, problems: list[tuple[str, str]]) -> list[InjectedText]
             InjectedText(placeholder=str(item.get("placeholder", position)), text=text)
         )
     return injections
+
+
+def _gold(raw: Any, problems: list[tuple[str, str]]) -> GoldLabels | None:
+    if raw is None:
+        return None
+    try:
+        return GoldLabels.model_validate(raw)
+    except ValidationError as exc:
+        field, reason = validation_issue(exc)
+        problems.append(
+            (
+                f"gold.{field}",
+                f"{reason}; gold labels ignored, so checks that need "
+                "them have no data for this sample",
+            )
+        )
+        return None
 
 
 def _labels(raw: Any, attacked: bool, problems: list[tuple[str, str]]) -> DatasetLabels | None:

@@ -59,6 +59,9 @@ class ToolRule(BaseModel):
         description="Free-text arguments carrying content (body, subject, message).",
     )
     description: str | None = Field(default=None, description="What the tool does.")
+    escalates: bool = Field(
+        default=False, description="True when a call hands the case to a person."
+    )
 
 
 class ToolPolicy(BaseModel):
@@ -190,15 +193,35 @@ class PolicySet:
 def resolve_tool_policies(specs: list[str]) -> PolicySet:
     """Load policies given as file paths or bundled names (such as 'agentdojo')."""
     policies: list[ToolPolicy] = []
+    groups = sorted({name.split("/")[0] for name in bundled_policy_names()})
     for spec in specs:
         if Path(spec).exists():
             policies.append(load_tool_policy(spec))
-        elif spec in {name.split("/")[0] for name in bundled_policy_names()}:
+        elif spec in groups:
             policies += [
                 load_bundled_policy(name)
                 for name in bundled_policy_names()
                 if name.startswith(f"{spec}/")
             ]
-        else:
+        elif spec in bundled_policy_names():
             policies.append(load_bundled_policy(spec))
+        else:
+            raise _unknown_policy(spec, groups)
     return PolicySet(policies)
+
+
+def _unknown_policy(spec: str, groups: list[str]) -> ConfigError:
+    if spec.endswith((".yaml", ".yml")) or "/" in spec and spec.split("/")[0] not in groups:
+        return ConfigError(
+            "tool policy file not found.",
+            path=spec,
+            hint="check the path, or give a bundled policy name.",
+        )
+    known = groups + bundled_policy_names()
+    close = difflib.get_close_matches(spec, known, n=3)
+    return ConfigError(
+        f"no tool policy file or bundled policy named '{spec}'.",
+        hint=f"did you mean {' or '.join(repr(c) for c in close)}?"
+        if close
+        else f"give a file path or one of: {', '.join(known)}.",
+    )
