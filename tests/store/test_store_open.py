@@ -1,4 +1,7 @@
-"""Opening a store: paths, URLs, SQLite settings, schema version and clear errors."""
+"""Opening a store: paths, URLs, SQLite settings and clear errors.
+
+Schema revisions and migrations are tested in test_store_migrations.py.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ import pytest
 
 import ringfence.store
 from ringfence.errors import StoreError
-from ringfence.store import SCHEMA_VERSION, EvidenceStore
+from ringfence.store import EvidenceStore
 
-from .builders import make_result, make_sample
+from .builders import make_decision, make_result, make_sample
 
 
 def test_public_names() -> None:
@@ -34,30 +37,13 @@ def test_public_names() -> None:
     ]
 
 
-def test_wal_mode_is_on(store: EvidenceStore, store_path: Path) -> None:
+def test_wal_mode_is_on(store_path: Path) -> None:
+    EvidenceStore.open(store_path).close()
+
     with closing(sqlite3.connect(store_path)) as connection:
         journal_mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
 
     assert journal_mode == "wal"
-
-
-def test_schema_version_recorded(store: EvidenceStore, store_path: Path) -> None:
-    with closing(sqlite3.connect(store_path)) as connection:
-        query = "SELECT value FROM schema_info WHERE key = 'schema_version'"
-        version = connection.execute(query).fetchone()[0]
-
-    assert version == str(SCHEMA_VERSION)
-
-
-def test_newer_schema_rejected(store: EvidenceStore, store_path: Path) -> None:
-    store.close()
-    with closing(sqlite3.connect(store_path)) as connection, connection:
-        connection.execute("UPDATE schema_info SET value = '999' WHERE key = 'schema_version'")
-
-    with pytest.raises(StoreError, match="schema version 999") as caught:
-        EvidenceStore.open(store_path)
-
-    assert str(store_path) in str(caught.value)
 
 
 def test_missing_folder_is_created(tmp_path: Path) -> None:
@@ -96,14 +82,30 @@ def test_unknown_dialect_url() -> None:
         EvidenceStore.open("nosuchdb://localhost/evidence")
 
 
-def test_missing_driver_hides_password() -> None:
-    # Neither psycopg2 nor a server is needed: the error comes before any connection attempt
-    # when the driver is missing, and from 127.0.0.1 refusing the connection otherwise.
-    with pytest.raises(StoreError) as caught:
+def test_refused_connection_hides_password() -> None:
+    # No server listens on port 1, so 127.0.0.1 refuses the connection at once.
+    with pytest.raises(StoreError, match="Opening failed") as caught:
         EvidenceStore.open("postgresql://reader:hunter2@127.0.0.1:1/evidence")
 
     assert "hunter2" not in str(caught.value)
-    assert "127.0.0.1" in str(caught.value)
+    assert "reader:***@127.0.0.1:1/evidence" in str(caught.value)
+
+
+def test_missing_driver_names_extra() -> None:
+    # pg8000 is a PostgreSQL driver that ringfence does not install.
+    with pytest.raises(StoreError, match="not installed") as caught:
+        EvidenceStore.open("postgresql+pg8000://reader:hunter2@127.0.0.1:1/evidence")
+
+    assert "hunter2" not in str(caught.value)
+    assert "ringfence[postgres]" in str(caught.value)
+
+
+def test_unparseable_url_hides_password() -> None:
+    with pytest.raises(StoreError, match="Invalid evidence store URL") as caught:
+        EvidenceStore.open("postgresql://reader:hunter2@127.0.0.1:notaport/evidence")
+
+    assert "hunter2" not in str(caught.value)
+    assert "reader:***@" in str(caught.value)
 
 
 def test_busy_store_waits_for_lock(store_path: Path) -> None:
@@ -135,4 +137,27 @@ def test_locked_store_times_out(store_path: Path) -> None:
             store.save_run(make_result([sample]), [sample])
         blocker.rollback()
 
-    assert "Nothing of this call was saved" in str(caught.value)
+    assert "Saving run run-0001 failed" in str(caught.value)
+    assert "The run was not saved" in str(caught.value)
+    assert str(store_path) in str(caught.value)
+
+
+def test_read_then_write_waits_for_lock(store_path: Path) -> None:
+    # save_decision reads the run before it inserts. A deferred SQLite transaction would fail
+    # with 'database is locked' at once, without waiting, when another process committed a
+    # write after that read. Write transactions begin with BEGIN IMMEDIATE, so it waits.
+    sample = make_sample(0)
+    with EvidenceStore.open(store_path) as store:
+        store.save_run(make_result([sample]), [sample])
+    blocker = sqlite3.connect(store_path, check_same_thread=False, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("INSERT INTO schema_info (key, value) VALUES ('probe', 'x')")
+    release = threading.Timer(0.3, blocker.execute, args=("COMMIT",))
+    release.start()
+
+    try:
+        with EvidenceStore.open(store_path, busy_timeout_s=10) as store:
+            assert store.save_decision("run-0001", make_decision()) is True
+    finally:
+        release.join()
+        blocker.close()

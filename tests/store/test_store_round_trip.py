@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from contextlib import closing
 from pathlib import Path
+
+from sqlalchemy import Engine, text
 
 from ringfence.results import SampleOutcome
 from ringfence.store import EvidenceStore, StoredRun, segment_key
@@ -143,13 +146,13 @@ def test_outcome_values_win_over_metadata(store: EvidenceStore) -> None:
     assert loaded.source_path == INPUT_PATH
 
 
-def test_store_reopens_with_data(store_path: Path) -> None:
+def test_store_reopens_with_data(store_url: str) -> None:
     sample = make_sample(0)
     result = make_result([sample])
-    with EvidenceStore.open(store_path) as first:
+    with EvidenceStore.open(store_url) as first:
         first.save_run(result, [sample])
 
-    with EvidenceStore.open(store_path) as second:
+    with EvidenceStore.open(store_url) as second:
         assert second.load_result(result.run_id) == result
 
 
@@ -162,11 +165,37 @@ def test_in_memory_store_round_trip() -> None:
         assert store.load_result(result.run_id) == result
 
 
-def test_sqlite_url_is_accepted(tmp_path: Path, count_rows: Callable[[], dict[str, int]]) -> None:
+def test_sqlite_url_is_accepted(store_path: Path) -> None:
     sample = make_sample(0)
-    url = f"sqlite:///{tmp_path / 'evidence.db'}"
+    url = f"sqlite:///{store_path}"
 
     with EvidenceStore.open(url) as store:
         store.save_run(make_result([sample]), [sample])
 
-    assert count_rows()["samples"] == 1
+    with closing(sqlite3.connect(store_path)) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 1
+
+
+def test_long_identifiers_round_trip(store: EvidenceStore) -> None:
+    # Ids from input data are String without a length, so PostgreSQL stores any length.
+    sample = make_sample(0)
+    long_id = "banking/" + "x" * 5000
+    sample.transcript.sample_id = long_id
+    result = make_result([sample], run_id="run-" + "r" * 300)
+
+    assert store.save_run(result, [sample]) is True
+
+    assert store.load_result(result.run_id) == result
+    assert next(store.iter_samples(result.run_id)).transcript.sample_id == long_id
+
+
+def test_null_json_is_sql_null(store: EvidenceStore, raw_engine: Engine) -> None:
+    # JSON columns store None as SQL NULL, not as the JSON text 'null', on every backend.
+    sample = make_sample(0)
+    result = make_result([sample])
+    assert result.target is None
+    store.save_run(result, [sample])
+
+    with raw_engine.connect() as conn:
+        query = text("SELECT COUNT(*) FROM runs WHERE target IS NULL")
+        assert conn.execute(query).scalar_one() == 1

@@ -6,11 +6,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 
-from ringfence.store import EvidenceStore, RunWriter
+from ringfence.results import RunResult
+from ringfence.store import EvidenceStore, _run_writer
 
 from .builders import make_outcome, make_result, make_sample
 
@@ -97,33 +98,72 @@ def test_invalid_batch_size_rejected(store: EvidenceStore) -> None:
         pass
 
 
-def test_concurrent_writer_sees_stored_run(
-    store_path: Path, count_rows: CountRows, caplog: pytest.LogCaptureFixture
+def test_second_finish_writes_nothing(
+    store_url: str, count_rows: CountRows, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Both writers open the run before either stores it, as two processes scoring the same
+    # input do. The first finish stores the run; the second finds it and writes nothing.
     sample = make_sample(0)
     result = make_result([sample])
-    second_writers: list[RunWriter] = []
-
-    def write_from_second_store() -> None:
-        with (
-            EvidenceStore.open(store_path, busy_timeout_s=10) as second,
-            second.open_run(result.run_id) as writer,
-        ):
-            second_writers.append(writer)
-            writer.finish(result)
-
     caplog.set_level(logging.INFO, logger="ringfence.store")
-    with EvidenceStore.open(store_path) as first, first.open_run(result.run_id) as writer:
-        # The second store checks for the run while this transaction is still open, finds
-        # nothing committed, and then waits for the write lock.
-        thread = threading.Thread(target=write_from_second_store)
-        thread.start()
-        time.sleep(0.3)
-        writer.add_sample(sample, make_outcome(sample))
-        writer.finish(result)
-    thread.join(timeout=20)
 
-    assert [writer.already_stored for writer in second_writers] == [True]
+    with (
+        EvidenceStore.open(store_url) as first,
+        EvidenceStore.open(store_url) as second,
+        first.open_run(result.run_id) as writer,
+        second.open_run(result.run_id) as other,
+    ):
+        writer.add_sample(sample, make_outcome(sample))
+        other.add_sample(sample, make_outcome(sample))
+        assert writer.finish(result) is True
+        assert other.finish(result) is False
+        assert other.already_stored is True
+
     assert "stored by another writer" in caplog.text
+    assert count_rows()["runs"] == 1
+    assert count_rows()["samples"] == 1
+    assert count_rows()["transcripts"] == 1
+
+
+def test_finish_waits_for_other_finish(
+    store_url: str, count_rows: CountRows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first finish pauses inside its transaction, after inserting the run. The second
+    # finish waits for it (the SQLite write lock, or the run's key on PostgreSQL), then
+    # finds the run stored.
+    sample = make_sample(0)
+    result = make_result([sample])
+    inside, release = threading.Event(), threading.Event()
+    write_records = _run_writer._write_run_records
+
+    def pause_first(conn: Connection, run: RunResult, stored_at: str) -> None:
+        write_records(conn, run, stored_at)
+        if not inside.is_set():
+            inside.set()
+            release.wait(timeout=20)
+
+    monkeypatch.setattr(_run_writer, "_write_run_records", pause_first)
+    with (
+        EvidenceStore.open(store_url) as first,
+        EvidenceStore.open(store_url) as second,
+        first.open_run(result.run_id) as writer,
+        second.open_run(result.run_id) as other,
+    ):
+        writer.add_sample(sample, make_outcome(sample))
+        other.add_sample(sample, make_outcome(sample))
+        finished: list[bool] = []
+        thread = threading.Thread(target=lambda: finished.append(writer.finish(result)))
+        thread.start()
+        assert inside.wait(timeout=20)
+        waiting = threading.Timer(0.3, release.set)
+        waiting.start()
+        started = time.monotonic()
+        assert other.finish(result) is False
+        waited = time.monotonic() - started
+        thread.join(timeout=20)
+        waiting.join()
+
+    assert finished == [True]
+    assert waited >= 0.2
     assert count_rows()["runs"] == 1
     assert count_rows()["samples"] == 1

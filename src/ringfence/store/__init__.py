@@ -1,8 +1,10 @@
 """Evidence store: runs, samples, transcripts, findings, metric values and gate decisions.
 
-SQLite by default, through SQLAlchemy Core with dialect-neutral tables so that PostgreSQL
-can follow. `EvidenceStore.open` creates the tables. `save_run`, `open_run` and `save_decision` are
-idempotent, so scoring the same input twice stores it once.
+SQLite by default, PostgreSQL with a `postgresql://` URL (the 'postgres' extra installs the
+driver), through SQLAlchemy Core with dialect-neutral tables. `EvidenceStore.open` creates the
+tables, or migrates older stores, with the Alembic scripts in `migrations/`. `save_run`,
+`open_run` and `save_decision` are idempotent, so scoring the same input twice stores it once,
+also when several processes score it at the same time.
 """
 
 from ringfence.store._audit import (

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 
-from sqlalchemy import URL, Connection, Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import URL, Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ringfence.detectors.findings import Finding
 from ringfence.errors import StoreError
@@ -19,19 +19,27 @@ from ringfence.metrics.values import MetricValue
 from ringfence.results import RunResult, SampleOutcome
 from ringfence.store import _load
 from ringfence.store._audit import append_entry
-from ringfence.store._connect import create_store_engine, display_location, resolve_url
-from ringfence.store._errors import describe_error, store_errors
+from ringfence.store._connect import (
+    create_store_engine,
+    display_location,
+    resolve_url,
+    write_transaction,
+)
+from ringfence.store._errors import store_errors
+from ringfence.store._migrate import upgrade_to_head
 from ringfence.store._records import StoredRun
 from ringfence.store._rows import decision_audit_payload, decision_row
 from ringfence.store._run_writer import AlreadyStored, RunWriter, WriteOptions, WriteSummary
-from ringfence.store._schema import SCHEMA_VERSION, SCHEMA_VERSION_KEY, decisions, metadata
-from ringfence.store._schema import schema_info as schema_info_table
+from ringfence.store._schema import decisions
 from ringfence.transcript import Sample, Transcript
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
-"""Seconds a SQLite connection waits for another process's write lock before failing."""
+"""Seconds a SQLite connection waits for another process's write lock before failing.
+
+Writers hold the lock only while they write rows, never while they score, so the wait is
+for other processes' writes alone."""
 
 DEFAULT_SAMPLE_BATCH_SIZE = 256
 """Samples buffered, serialized and inserted together by `open_run` and `save_run`."""
@@ -45,14 +53,20 @@ _WRITE_HINT = (
     "Nothing of this call was saved. Check free disk space and that no other process holds "
     "the store locked, then rerun."
 )
+_RUN_WRITE_HINT = (
+    "The run was not saved, but transcripts of its earlier batches may stay stored for a "
+    "rerun to reuse. Check free disk space and that no other process holds the store locked, "
+    "then rerun."
+)
 _READ_HINT = "Check that the store exists and is readable."
 
 
 class EvidenceStore:
     """Runs, samples, transcripts, findings, metric values and decisions in one database.
 
-    Open it with `EvidenceStore.open`. All writes of one run, or of one decision, happen in
-    one transaction, so a crash leaves either all of them or none.
+    Open it with `EvidenceStore.open`. The rows of one run, or of one decision, are written in
+    one transaction, so a crash leaves either all of them or none. Transcripts are the
+    exception: they are shared between runs and written in batches while a run is scored.
     """
 
     def __init__(self, engine: Engine, location: str) -> None:
@@ -67,18 +81,18 @@ class EvidenceStore:
         *,
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
     ) -> EvidenceStore:
-        """Open a store and create its tables when they are missing.
+        """Open a store, and migrate it to the newest schema revision or create its tables.
 
         `url_or_path` is a SQLite file path (its folder is created), ':memory:', or an
-        SQLAlchemy URL. Raises `StoreError` when the store cannot be opened or has another
-        schema version.
+        SQLAlchemy URL; `postgresql://` URLs use the psycopg driver. Raises `StoreError` when
+        the store cannot be opened or was written by a newer ringfence.
         """
         url = resolve_url(url_or_path)
         location = display_location(url)
         with store_errors("Opening", location, _OPEN_HINT):
             engine = _create_engine_or_explain(url, location, busy_timeout_s)
             try:
-                _prepare_schema_once_more_on_race(engine, location)
+                upgrade_to_head(engine, location)
             except BaseException:
                 engine.dispose()
                 raise
@@ -113,43 +127,34 @@ class EvidenceStore:
         batch_size: int = DEFAULT_SAMPLE_BATCH_SIZE,
         compress_level: int = DEFAULT_COMPRESS_LEVEL,
     ) -> Iterator[RunWriter]:
-        """Open one transaction for writing a run, and yield its `RunWriter`.
+        """Yield a `RunWriter` for a run, to add samples to while scoring.
 
-        Add samples while scoring, then call `finish` with the result. The transaction
-        commits when the block ends after `finish`. It rolls back when the block raises or
-        ends without `finish`, and the latter also raises RuntimeError. When the run is
-        already stored, the writer's `already_stored` is True and it writes nothing.
+        Add samples while scoring, then call `finish` with the result: it writes the run in one
+        transaction. No transaction is open while the block runs, except short ones that write
+        each full batch of transcripts. When the block raises, or ends without `finish`, the
+        run is not stored, and the latter raises RuntimeError. When the run is already stored,
+        the writer's `already_stored` is True and it writes nothing. When another writer
+        stores the same run during the block, `finish` returns False and writes nothing.
         """
         options = _write_options(batch_size, compress_level)
         if self._run_exists(run_id):
             logger.info(
                 "Run %s is already stored in %s, so nothing is written", run_id, self._location
             )
-            yield RunWriter(run_id, None, options)
+            yield RunWriter(run_id, options, None)
             return
 
-        started = False
-        try:
-            with self._writing(f"Saving run {run_id}") as conn:
-                writer = RunWriter.start(conn, run_id, options)
-                started = True
-                yield writer
-                if writer.summary is None:
-                    raise RuntimeError(
-                        f"The block that wrote run {run_id} ended without calling finish(), "
-                        "so the run was rolled back."
-                    )
-        except AlreadyStored:
-            if started:
-                raise
-        else:
+        writer = RunWriter(run_id, options, self._run_transaction)
+        yield writer
+        if writer.summary is not None:
             self._log_stored_run(run_id, writer.summary)
-            return
-
-        # The yield sits outside the except block, so an error in the caller's block is not
-        # chained to AlreadyStored.
-        logger.info("Run %s was stored by another writer, so nothing is written", run_id)
-        yield RunWriter(run_id, None, options)
+        elif writer.already_stored:
+            logger.info("Run %s was stored by another writer, so nothing is written", run_id)
+        else:
+            raise RuntimeError(
+                f"The block that wrote run {run_id} ended without calling finish(), so the "
+                "run was not stored."
+            )
 
     def save_run(
         self,
@@ -181,18 +186,22 @@ class EvidenceStore:
     def save_decision(self, run_id: str, decision: Decision) -> bool:
         """Store a gate decision for a stored run, and return whether it was new.
 
-        A decision is identified by the run and `decision.gate_policy_sha256`, so a second
-        decision for the same pair returns False and writes nothing. Raises `StoreError` when
-        the run is not stored.
+        A decision is identified by the run, `decision.gate_policy_sha256` and
+        `decision.inputs_sha256()`, which covers its baseline run and the exceptions it used.
+        Saving an identical decision again returns False and writes nothing. A re-gate with
+        another baseline or other exceptions is stored beside the earlier one. Raises
+        `StoreError` when the run is not stored.
         """
         try:
             with self._writing(f"Saving the decision for run {run_id}") as conn:
                 self._insert_decision(conn, run_id, decision)
         except AlreadyStored:
             logger.info(
-                "Decision for run %s and gate policy %s is already stored, so nothing was written",
+                "Decision for run %s, gate policy %s and inputs %s is already stored, so "
+                "nothing was written",
                 run_id,
                 decision.gate_policy_sha256,
+                decision.inputs_sha256(),
             )
             return False
 
@@ -263,7 +272,10 @@ class EvidenceStore:
     def _insert_decision(self, conn: Connection, run_id: str, decision: Decision) -> None:
         if not _load.run_exists(conn, run_id):
             raise self._run_not_found(run_id)
-        if _load.load_decision(conn, run_id, decision.gate_policy_sha256) is not None:
+        stored = _load.load_decision(
+            conn, run_id, decision.gate_policy_sha256, decision.inputs_sha256()
+        )
+        if stored is not None:
             raise AlreadyStored(run_id)
         try:
             conn.execute(decisions.insert(), decision_row(run_id, decision, _utc_now()))
@@ -288,7 +300,9 @@ class EvidenceStore:
         """Open one transaction that commits when the block ends and rolls back on error.
 
         Database errors become StoreError naming `operation`. Audit entries appended with
-        `append_entry` inside the block commit together with the event they record.
+        `append_entry` inside the block commit together with the event they record. On SQLite
+        the transaction takes the write lock when it begins, so reading before writing inside
+        the block cannot fail on a write that another process committed in between.
         """
         with self._writing(operation) as conn:
             yield conn
@@ -299,10 +313,13 @@ class EvidenceStore:
             yield conn
 
     @contextmanager
-    def _writing(self, operation: str) -> Iterator[Connection]:
-        errors = store_errors(operation, self._location, _WRITE_HINT)
-        with errors, self._engine.begin() as conn:
+    def _writing(self, operation: str, hint: str = _WRITE_HINT) -> Iterator[Connection]:
+        errors = store_errors(operation, self._location, hint)
+        with errors, write_transaction(self._engine) as conn:
             yield conn
+
+    def _run_transaction(self, operation: str) -> AbstractContextManager[Connection]:
+        return self._writing(operation, _RUN_WRITE_HINT)
 
     def _log_stored_run(self, run_id: str, summary: WriteSummary | None) -> None:
         if summary is None:
@@ -331,39 +348,8 @@ def _create_engine_or_explain(url: URL, location: str, busy_timeout_s: float) ->
         raise StoreError(
             f"Opening the evidence store at {location} failed because the database driver "
             f"for '{url.drivername}' is not installed ({error}). Install the driver package, "
-            "for example psycopg2 for PostgreSQL, or use a SQLite file path."
+            "for PostgreSQL with pip install 'ringfence[postgres]', or use a SQLite file path."
         ) from error
-
-
-def _prepare_schema_once_more_on_race(engine: Engine, location: str) -> None:
-    try:
-        _prepare_schema(engine, location)
-    except (OperationalError, IntegrityError) as error:
-        # A second process opening a new store can create a table or the version row between
-        # our check and our insert. The retry then finds both, and any other cause fails again.
-        logger.info("Retrying schema setup of %s after: %s", location, describe_error(error))
-        _prepare_schema(engine, location)
-
-
-def _prepare_schema(engine: Engine, location: str) -> None:
-    """Create missing tables and record or check the schema version."""
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        query = select(schema_info_table.c.value).where(
-            schema_info_table.c.key == SCHEMA_VERSION_KEY
-        )
-        stored = conn.execute(query).scalar_one_or_none()
-        if stored is None:
-            row = {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}
-            conn.execute(schema_info_table.insert(), row)
-            return
-
-    if stored != str(SCHEMA_VERSION):
-        raise StoreError(
-            f"The evidence store at {location} has schema version {stored}, but this version "
-            f"of ringfence reads schema version {SCHEMA_VERSION}. Use a ringfence version "
-            "that matches the store, or open a new store file."
-        )
 
 
 def _write_options(batch_size: int, compress_level: int) -> WriteOptions:
@@ -371,7 +357,7 @@ def _write_options(batch_size: int, compress_level: int) -> WriteOptions:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if not 0 <= compress_level <= 9:
         raise ValueError(f"compress_level must be between 0 and 9, got {compress_level}")
-    return WriteOptions(_utc_now(), batch_size, compress_level)
+    return WriteOptions(batch_size, compress_level)
 
 
 def _outcomes_by_sample_id(result: RunResult) -> dict[str, SampleOutcome]:

@@ -136,11 +136,20 @@ def load_import_issues(conn: Connection, run_id: str) -> list[ImportIssue]:
     return _ISSUES.validate_python(_fields(ImportIssue, rows))
 
 
-def load_decision(conn: Connection, run_id: str, gate_policy_sha256: str) -> Decision | None:
-    """Return the decision of a run under one gate policy, or None when there is none."""
+def load_decision(
+    conn: Connection, run_id: str, gate_policy_sha256: str, inputs_sha256: str | None = None
+) -> Decision | None:
+    """Return a decision of a run under one gate policy, or None when there is none.
+
+    With `inputs_sha256`, return the decision with those inputs (baseline and exceptions).
+    Without it, return the oldest decision under the policy, the one saved with the run.
+    """
     query = select(decisions.c.decision).where(
         decisions.c.run_id == run_id, decisions.c.gate_policy_sha256 == gate_policy_sha256
     )
+    if inputs_sha256 is not None:
+        query = query.where(decisions.c.inputs_sha256 == inputs_sha256)
+    query = query.order_by(decisions.c.created_at, decisions.c.inputs_sha256).limit(1)
     value = conn.execute(query).scalar_one_or_none()
     return Decision.model_validate(value) if value is not None else None
 
@@ -150,7 +159,7 @@ def load_decisions(conn: Connection, run_id: str) -> list[Decision]:
     query = (
         select(decisions.c.decision)
         .where(decisions.c.run_id == run_id)
-        .order_by(decisions.c.created_at, decisions.c.gate_policy_sha256)
+        .order_by(decisions.c.created_at, decisions.c.gate_policy_sha256, decisions.c.inputs_sha256)
     )
     return [Decision.model_validate(value) for value in conn.scalars(query)]
 

@@ -49,34 +49,6 @@ def segment_key(segment: dict[str, str]) -> str:
     return orjson.dumps(segment, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def placeholder_run_row(run_id: str, stored_at: str) -> Row:
-    """Return a `runs` row that only fixes the run id, for `run_values` to fill in later.
-
-    Sample rows reference `runs.run_id`, so a streaming writer inserts this row before the
-    first sample and replaces its values before the transaction commits.
-    """
-    return {
-        "run_id": run_id,
-        "ringfence_version": "",
-        "created_at": "",
-        "stored_at": stored_at,
-        "tool_policy_sha256": "",
-        "target_name": None,
-        "target_version": None,
-        "suite_version": None,
-        "target": None,
-        "settings": {},
-        "label_metrics": [],
-        "agreement": [],
-        "decision_gate_policy_sha256": None,
-        "input_count": 0,
-        "sample_count": 0,
-        "finding_count": 0,
-        "metric_count": 0,
-        "import_issue_count": 0,
-    }
-
-
 def run_values(result: RunResult, sample_count: int) -> Row:
     """Return every `runs` column of a finished run except run_id and stored_at."""
     dumped = result.model_dump(
@@ -131,6 +103,7 @@ def decision_row(run_id: str, decision: Decision, created_at: str) -> Row:
     return {
         "run_id": run_id,
         "gate_policy_sha256": decision.gate_policy_sha256,
+        "inputs_sha256": decision.inputs_sha256(),
         "gate_policy_name": decision.gate_policy_name,
         "verdict": decision.verdict.value,
         "ring": decision.ring,
@@ -225,4 +198,8 @@ def decision_audit_payload(decision: Decision) -> dict[str, object]:
         "gate_policy_sha256": decision.gate_policy_sha256,
         "ring": decision.ring,
         "reasons": decision.reasons,
+        "inputs_sha256": decision.inputs_sha256(),
+        "baseline_run_id": decision.baseline_run_id,
+        "exceptions_used": [use.id for use in decision.exceptions_used],
+        "coverage_missing": [gap.describe() for gap in decision.coverage_missing],
     }

@@ -1,17 +1,28 @@
-"""`RunWriter`: writes one run into the store as its samples arrive, inside one transaction.
+"""`RunWriter`: writes one run into the store as its samples arrive.
 
-Samples are buffered and written in batches, so memory contains one batch of transcripts at
-a time, however many samples the run has. The run's findings, metric values and summary are
-written by `finish`, once scoring is done. The transaction belongs to
-`EvidenceStore.open_run`, which commits it only after `finish`.
+Samples are buffered and handled in batches. The transcripts of each full batch are written in
+a short transaction of their own, so memory contains one batch of transcripts at a time, however
+many samples the run has, plus one small row per sample. `finish` writes the run's own rows
+(the run, its samples, input files, findings, metric values, import issues and decision) in one
+transaction once scoring is done, so a run is stored whole or not at all.
+
+No transaction stays open while the caller scores, so other processes that write to the same
+store wait only for these short writes. On SQLite one write lock covers the whole database. A
+transaction held during scoring would make every other writer wait for the whole scoring, and
+fail with 'database is locked' once that takes longer than the busy timeout.
+
+Transcripts are content-addressed and shared between runs. Those written before a crash stay
+stored without a run that uses them, and a rerun finds them and does not write them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Table, update
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import IntegrityError
 
 from ringfence.errors import StoreError
@@ -27,12 +38,19 @@ from ringfence.store._schema import (
     runs,
     samples,
 )
-from ringfence.store._transcripts import canonicalize, insert_new_transcripts
+from ringfence.store._transcripts import (
+    CanonicalTranscript,
+    canonicalize,
+    insert_new_transcripts,
+)
 from ringfence.transcript import Sample
 
 # Findings and metric values are already in memory. Slicing them only keeps each
 # executemany call, and the driver's parameter buffer, at a moderate size.
 _ROW_BATCH_SIZE = 5000
+
+Transaction = Callable[[str], AbstractContextManager[Connection]]
+"""Factory of write transactions, given the operation ("Saving run ...") for error messages."""
 
 
 class AlreadyStored(Exception):
@@ -41,9 +59,8 @@ class AlreadyStored(Exception):
 
 @dataclass(frozen=True, slots=True)
 class WriteOptions:
-    """Batch size, compression level and row time stamp for a `RunWriter`."""
+    """Batch size and compression level for a `RunWriter`."""
 
-    stored_at: str
     sample_batch_size: int
     compress_level: int
 
@@ -65,27 +82,21 @@ class RunWriter:
     is True, `add_sample` ignores its input and `finish` returns False.
     """
 
-    def __init__(self, run_id: str, conn: Connection | None, options: WriteOptions) -> None:
-        """Wrap an open transaction, or None for a run that is already stored."""
+    def __init__(self, run_id: str, options: WriteOptions, transaction: Transaction | None) -> None:
+        """Write through `transaction`, or write nothing when it is None (a stored run)."""
         self._run_id = run_id
-        self._conn = conn
         self._options = options
+        self._transaction = transaction
+        self._already_stored = transaction is None
         self._batch: list[tuple[Sample, SampleOutcome | None]] = []
         # Ids of every sample added, kept to reject duplicates with a clear message and to
         # find the outcomes in `finish` that came without a sample.
         self._sample_ids: set[str] = set()
+        # Rows of the samples whose transcripts are written. They reference the run, so they
+        # wait for `finish`, which inserts the run first.
+        self._sample_rows: list[_rows.Row] = []
         self._new_transcript_count = 0
         self._summary: WriteSummary | None = None
-
-    @classmethod
-    def start(cls, conn: Connection, run_id: str, options: WriteOptions) -> RunWriter:
-        """Insert the run's placeholder row. Raise `AlreadyStored` when the id is taken."""
-        try:
-            conn.execute(runs.insert(), _rows.placeholder_run_row(run_id, options.stored_at))
-        except IntegrityError as error:
-            # Another writer stored the same run after the caller checked for it.
-            raise AlreadyStored(run_id) from error
-        return cls(run_id, conn, options)
 
     @property
     def run_id(self) -> str:
@@ -94,20 +105,26 @@ class RunWriter:
 
     @property
     def already_stored(self) -> bool:
-        """True when the run was in the store before, so this writer writes nothing."""
-        return self._conn is None
+        """True when the run was stored before this writer could store it.
+
+        It is True from the start when the run was stored before `open_run`, and becomes True
+        in `finish` when another writer stored the same run during scoring.
+        """
+        return self._already_stored
 
     @property
     def summary(self) -> WriteSummary | None:
-        """Row counts after `finish`, or None before it."""
+        """Row counts after a `finish` that stored the run, or None."""
         return self._summary
 
     def add_sample(self, sample: Sample, outcome: SampleOutcome | None = None) -> None:
         """Queue a sample with ringfence's outcome for it, or with None when it was not scored.
 
-        Raises `StoreError` when the run already has a sample with the same id.
+        Every `batch_size` samples, the batch's transcripts are written and committed.
+        Raises `StoreError` when the run already has a sample with the same id, or when
+        writing the batch fails.
         """
-        if self._conn is None:
+        if self._already_stored:
             return
         self._require_unfinished("add_sample")
 
@@ -121,15 +138,18 @@ class RunWriter:
 
         self._batch.append((sample, outcome))
         if len(self._batch) >= self._options.sample_batch_size:
-            self._flush(self._conn)
+            canonical = self._canonical_batch()
+            with self._open_transaction(f"Saving the transcripts of run {self._run_id}") as conn:
+                self._flush(conn, canonical)
 
     def finish(self, result: RunResult) -> bool:
-        """Write the rest of `result`, and return False when the run was stored before.
+        """Write the rest of `result` in one transaction, and return whether the run was new.
 
-        Outcomes in `result` whose sample was never added are stored without a transcript,
-        so no outcome is lost. A decision inside `result` is stored as well.
+        Returns False, writing no run rows, when the run was stored before `open_run` or by
+        another writer since. Outcomes in `result` whose sample was never added are stored
+        without a transcript, so no outcome is lost. A decision inside `result` is stored too.
         """
-        if self._conn is None:
+        if self._already_stored:
             return False
         self._require_unfinished("finish")
         if result.run_id != self._run_id:
@@ -138,11 +158,19 @@ class RunWriter:
                 f"{self._run_id}"
             )
 
-        conn = self._conn
-        self._flush(conn)
-        sample_count = len(self._sample_ids)
-        sample_count += self._write_outcomes_without_sample(conn, result, sample_count)
-        self._write_run_records(conn, result, sample_count)
+        outcome_rows = self._outcome_only_rows(result)
+        sample_count = len(self._sample_ids) + len(outcome_rows)
+        canonical = self._canonical_batch()
+        stored_at = _utc_now()
+        try:
+            with self._open_transaction(f"Saving run {self._run_id}") as conn:
+                _insert_run(conn, result, sample_count, stored_at)
+                self._flush(conn, canonical)
+                _insert_rows(conn, samples, self._sample_rows + outcome_rows)
+                _write_run_records(conn, result, stored_at)
+        except AlreadyStored:
+            self._already_stored = True
+            return False
 
         self._summary = WriteSummary(
             sample_count=sample_count,
@@ -152,33 +180,40 @@ class RunWriter:
         )
         return True
 
+    def _open_transaction(self, operation: str) -> AbstractContextManager[Connection]:
+        if self._transaction is None:
+            raise RuntimeError(f"Run {self._run_id} is already stored, so nothing is written.")
+        return self._transaction(operation)
+
     def _require_unfinished(self, method: str) -> None:
         if self._summary is not None:
             raise RuntimeError(f"{method}() was called after finish() for run {self._run_id}")
 
-    def _flush(self, conn: Connection) -> None:
+    def _canonical_batch(self) -> list[CanonicalTranscript]:
+        # Serializing and hashing happen before the write transaction, so that it holds the
+        # write lock for the inserts alone.
+        return [canonicalize(sample.transcript) for sample, _ in self._batch]
+
+    def _flush(self, conn: Connection, canonical: list[CanonicalTranscript]) -> None:
         if not self._batch:
             return
 
-        canonical = [canonicalize(sample.transcript) for sample, _ in self._batch]
         self._new_transcript_count += insert_new_transcripts(
             conn, canonical, self._options.compress_level
         )
 
         # Positions continue from the samples of earlier batches.
-        first_position = len(self._sample_ids) - len(self._batch)
-        rows = [
+        first_position = len(self._sample_rows)
+        self._sample_rows += [
             _rows.sample_row(self._run_id, first_position + offset, sample, outcome, item.sha256)
             for offset, ((sample, outcome), item) in enumerate(
                 zip(self._batch, canonical, strict=True)
             )
         ]
-        _insert_rows(conn, samples, rows)
         self._batch = []
 
-    def _write_outcomes_without_sample(
-        self, conn: Connection, result: RunResult, first_position: int
-    ) -> int:
+    def _outcome_only_rows(self, result: RunResult) -> list[_rows.Row]:
+        first_position = len(self._sample_ids)
         rows: list[_rows.Row] = []
         seen: set[str] = set()
         for outcome in result.outcomes:
@@ -191,30 +226,45 @@ class RunWriter:
                 )
             seen.add(outcome.sample_id)
             rows.append(_rows.outcome_only_row(self._run_id, first_position + len(rows), outcome))
+        return rows
 
-        _insert_rows(conn, samples, rows)
-        return len(rows)
 
-    def _write_run_records(self, conn: Connection, result: RunResult, sample_count: int) -> None:
-        run_id = self._run_id
-        _insert_rows(conn, input_files, _rows.input_file_rows(run_id, result.inputs))
-        _insert_rows(conn, findings, _rows.finding_rows(run_id, result.findings))
-        _insert_rows(conn, metric_values, _rows.metric_rows(run_id, result.metrics))
-        _insert_rows(conn, import_issues, _rows.import_issue_rows(run_id, result.import_issues))
-        if result.decision is not None:
-            row = _rows.decision_row(run_id, result.decision, self._options.stored_at)
-            conn.execute(decisions.insert(), row)
-            append_entry(
-                conn,
-                kind="decision",
-                subject=run_id,
-                payload=_rows.decision_audit_payload(result.decision),
-            )
+def _insert_run(conn: Connection, result: RunResult, sample_count: int, stored_at: str) -> None:
+    """Insert the `runs` row first, so that a run stored by another writer is found at once."""
+    row = {"run_id": result.run_id, "stored_at": stored_at}
+    row.update(_rows.run_values(result, sample_count))
+    try:
+        conn.execute(runs.insert(), row)
+    except IntegrityError as error:
+        # Another writer stored the same run after `open_run` checked for it. On PostgreSQL
+        # this insert waited until that writer committed.
+        raise AlreadyStored(result.run_id) from error
 
-        values = _rows.run_values(result, sample_count)
-        conn.execute(update(runs).where(runs.c.run_id == run_id).values(values))
+
+def _write_run_records(conn: Connection, result: RunResult, stored_at: str) -> None:
+    run_id = result.run_id
+    _insert_rows(conn, input_files, _rows.input_file_rows(run_id, result.inputs))
+    _insert_rows(conn, findings, _rows.finding_rows(run_id, result.findings))
+    _insert_rows(conn, metric_values, _rows.metric_rows(run_id, result.metrics))
+    _insert_rows(conn, import_issues, _rows.import_issue_rows(run_id, result.import_issues))
+    if result.decision is None:
+        return
+
+    conn.execute(decisions.insert(), _rows.decision_row(run_id, result.decision, stored_at))
+    # The audit entry comes last: on PostgreSQL it takes a lock that serializes every append,
+    # and holding it for the shortest time keeps other writers from waiting on it.
+    append_entry(
+        conn,
+        kind="decision",
+        subject=run_id,
+        payload=_rows.decision_audit_payload(result.decision),
+    )
 
 
 def _insert_rows(conn: Connection, table: Table, rows: Sequence[_rows.Row]) -> None:
     for batch in _rows.batched(rows, _ROW_BATCH_SIZE):
         conn.execute(table.insert(), batch)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,10 +1,13 @@
 """Table definitions of the evidence store, written with SQLAlchemy Core.
 
-Types are dialect-neutral (no SQLite-only column types) so that the same tables can be created
-on PostgreSQL. Identifiers that come from input data use
+Types are dialect-neutral (no SQLite-only column types), so the same tables exist on SQLite and
+PostgreSQL. Identifiers that come from input data use
 `String` without a length, so PostgreSQL does not reject a long id. Rows that belong to a run
 carry a `position`, the index of the record in the list it came from, so a run loads back in
 the order it was saved.
+
+The Alembic migrations in `migrations/versions` create these tables. Every change here needs a
+migration that makes the same change, and a test compares the two.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 1
-"""Version of the table layout below. Raise it with every change to tables or columns."""
+SCHEMA_VERSION = 2
+"""`schema_version` in `schema_info`: 2 marks a store whose layout Alembic's `alembic_version`
+records. Version 1 stores come from ringfence 0.1.0, which created tables without Alembic and
+refuses any other version, so it cannot write into tables that later migrations changed. Keep
+it at 2; the Alembic revision, not this number, changes with the tables."""
 
 SCHEMA_VERSION_KEY = "schema_version"
 
@@ -176,6 +182,9 @@ decisions = Table(
     metadata,
     Column("run_id", ForeignKey("runs.run_id"), primary_key=True),
     Column("gate_policy_sha256", String(64), primary_key=True),
+    # Decision.inputs_sha256(): baseline run and exceptions used. A re-gate whose baseline or
+    # exceptions differ is a new decision; an identical one is not stored twice.
+    Column("inputs_sha256", String(64), primary_key=True),
     Column("gate_policy_name", String(), nullable=False),
     Column("verdict", String(32), nullable=False),
     Column("ring", String()),
@@ -197,3 +206,7 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
 )
+
+# Governance tables register on the same metadata, so creating the schema creates them too.
+# They import `metadata` from this module, so the import has to come after it.
+from ringfence.store import _exceptions_tables, _release_tables  # noqa: E402, F401

@@ -41,7 +41,9 @@ def insert_new_transcripts(
 ) -> int:
     """Insert the transcripts of a batch that the store lacks, and return how many were new.
 
-    Transcripts already stored are neither compressed nor sent again.
+    Transcripts already stored are neither compressed nor sent again. Rows are inserted in
+    hash order: on PostgreSQL two transactions that insert overlapping sets then lock the rows
+    in the same order, so neither can hold a row that the other waits for while it waits too.
     """
     by_hash = {item.sha256: item.json_bytes for item in batch}
     if not by_hash:
@@ -56,7 +58,7 @@ def insert_new_transcripts(
             "size": len(json_bytes),
             "data": zlib.compress(json_bytes, compress_level),
         }
-        for sha256, json_bytes in by_hash.items()
+        for sha256, json_bytes in sorted(by_hash.items())
         if sha256 not in stored
     ]
     if rows:
@@ -76,7 +78,8 @@ def decode_transcript(sha256: str, compression: str, data: bytes) -> Transcript:
 
 def _insert_skipping_stored(dialect_name: str) -> Insert:
     # The SELECT above already skips stored hashes. ON CONFLICT DO NOTHING also covers a
-    # concurrent writer on PostgreSQL, where two transactions can insert the same hash at once.
+    # concurrent writer on PostgreSQL, where two transactions can insert the same hash at once:
+    # the second waits for the first to commit and then skips the row.
     if dialect_name == "sqlite":
         return sqlite.insert(transcripts).on_conflict_do_nothing(index_elements=["sha256"])
     if dialect_name == "postgresql":
