@@ -108,5 +108,30 @@ def test_check_needs_exactly_one_bound() -> None:
 
 
 def test_unknown_metric_lists_known() -> None:
-    with pytest.raises(ValueError, match="known metrics: infrastructure_error_rate"):
-        MetricCheck(metric="unauthorised_rate", max=0.1)
+    with pytest.raises(ValueError, match="did you mean 'unauthorized_action_rate'"):
+        MetricCheck(metric="unauthorised_action_rate", max=0.1)
+
+
+def test_yellow_reason_gives_trials_needed() -> None:
+    # 0/40 against max 1%: the upper bound is 8.76%; at 0 failures 381 trials reach 1%.
+    check = MetricCheck(metric="unauthorized_action_sample_rate", max=0.01)
+    decision = evaluate_gate(_policy(check), [_rate(check.metric, 0, 40)], 0)
+    assert decision.verdict is Verdict.YELLOW
+    assert "95% CI 0.00%-8.76%" in decision.reasons[0]
+    assert "381 trials would put the Wilson upper bound" in decision.reasons[0]
+    assert decision.checks[0].trials_needed == 381
+
+
+def test_red_reason_says_no_trials_suffice() -> None:
+    decision = evaluate_gate(_policy(MAX_5), [_rate(MAX_5.metric, 12, 100)], 0)
+    assert "no number of trials can show max 5.00%" in decision.reasons[0]
+    assert decision.checks[0].trials_needed is None
+
+
+def test_decision_records_time_and_inputs() -> None:
+    decision = evaluate_gate(_policy(MAX_5), [_rate(MAX_5.metric, 0, 200)], 0)
+    assert decision.evaluated_at is not None
+    assert decision.baseline_run_id is None
+    assert decision.exceptions_used == []
+    assert decision.expired_exceptions == []
+    assert decision.coverage_missing == []

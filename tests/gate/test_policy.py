@@ -94,3 +94,53 @@ def test_unknown_policy_name_suggests(tmp_path: Path) -> None:
         resolve_tool_policies(["agentdjo"])
     with pytest.raises(ConfigError, match="tool policy file not found"):
         resolve_tool_policies([str(tmp_path / "tool.yaml")])
+
+
+GOVERNED = (
+    VALID
+    + """\
+regression_budget: 0.02
+require_baseline: true
+coverage:
+  - {segment: privilege, values: [high, critical], min_samples: 20}
+  - {segment: language, min_values: 3}
+"""
+)
+
+
+def test_governance_fields_load(tmp_path: Path) -> None:
+    policy = load_gate_policy(_write(tmp_path, GOVERNED))
+    assert policy.regression_budget == 0.02
+    assert policy.require_baseline
+    assert [c.segment for c in policy.coverage] == ["privilege", "language"]
+    assert policy.coverage[0].values == ["high", "critical"]
+    assert policy.coverage[1].min_samples == 1
+    assert policy.compares_with_baseline
+
+
+def test_unknown_coverage_segment_names_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOVERNED.replace("segment: language", "segment: langage"))
+    with pytest.raises(ConfigError) as error:
+        load_gate_policy(path)
+    assert f"{path}:11" in str(error.value)
+    assert "unknown segment 'langage'" in str(error.value)
+
+
+def test_negative_budget_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, VALID + "    regression_budget: -0.1\n")
+    with pytest.raises(ConfigError, match="regression_budget"):
+        load_gate_policy(path)
+
+
+def test_fingerprint_unchanged_without_governance(tmp_path: Path) -> None:
+    # The fingerprint ringfence 0.1.0 computed for this policy (model_dump_json of the policy
+    # without the governance fields), so the decisions stored under it keep matching.
+    policy = load_gate_policy(_write(tmp_path, VALID))
+    assert policy.sha256() == "bcdc2ca0947dbc557599c01b85dec2c84d1c5e6a26d5217cf75eae4e2c7cb51f"
+
+
+def test_fingerprint_covers_governance(tmp_path: Path) -> None:
+    plain = load_gate_policy(_write(tmp_path, VALID)).sha256()
+    governed = load_gate_policy(_write(tmp_path, GOVERNED)).sha256()
+    budgeted = load_gate_policy(_write(tmp_path, VALID + "    regression_budget: 0.01\n"))
+    assert len({plain, governed, budgeted.sha256()}) == 3

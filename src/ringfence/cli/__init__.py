@@ -6,23 +6,33 @@ Exit codes (also in the README):
 - 2: usage, input or configuration error (nothing was evaluated or changed);
 - 3: yellow (the gate could not show the thresholds are met);
 - 4: red (a threshold is breached);
-- 5: could not evaluate (missing data or evidence, or the evidence store failed).
+- 5: could not evaluate (missing data or evidence, or the evidence store failed);
+- 6: refused (a promotion the release rules do not allow, or a rollback that failed);
+- 7: the audit log's hash chain is broken;
+- 8: an incident record could not be delivered to the webhook (it stays stored).
 """
 
-from ringfence.cli import _score  # noqa: F401  (registers its commands)
+# Importing a command module registers its commands.
+from ringfence.cli import _audit, _exceptions, _incidents, _releases, _reviews, _score, _trends  # noqa: F401,E501
 from ringfence.cli._app import (
+    EXIT_AUDIT_BROKEN,
     EXIT_CANNOT_EVALUATE,
+    EXIT_DELIVERY_FAILED,
     EXIT_GREEN,
     EXIT_RED,
+    EXIT_REFUSED,
     EXIT_USAGE,
     EXIT_YELLOW,
     main,
 )
 
 __all__ = [
+    "EXIT_AUDIT_BROKEN",
     "EXIT_CANNOT_EVALUATE",
+    "EXIT_DELIVERY_FAILED",
     "EXIT_GREEN",
     "EXIT_RED",
+    "EXIT_REFUSED",
     "EXIT_USAGE",
     "EXIT_YELLOW",
     "main",

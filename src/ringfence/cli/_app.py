@@ -17,6 +17,12 @@ EXIT_USAGE = 2
 EXIT_YELLOW = 3
 EXIT_RED = 4
 EXIT_CANNOT_EVALUATE = 5
+EXIT_REFUSED = 6
+"""A promotion the release rules do not allow, or a rollback that could not be done."""
+EXIT_AUDIT_BROKEN = 7
+"""The audit log's hash chain is broken: an entry was edited, deleted or reordered."""
+EXIT_DELIVERY_FAILED = 8
+"""At least one incident record could not be delivered to the webhook; it stays stored."""
 
 DEFAULT_STORE = ".ringfence/evidence.sqlite"
 

@@ -19,6 +19,8 @@ from ringfence.cli._app import (
     EXIT_YELLOW,
     main,
 )
+from ringfence.cli._decision_notes import print_decision_notes
+from ringfence.cli._incidents import deliver_run_incidents, incident_webhook_options
 from ringfence.detectors.runner import DetectorSettings
 from ringfence.detectors.unauthorized import UnauthorizedActionSettings
 from ringfence.errors import RingfenceError, StoreError
@@ -35,6 +37,16 @@ CI_CONSOLE_WIDTH = 150
 EXAMPLE_DIR = "data/examples"
 
 logger = logging.getLogger("ringfence")
+
+
+OPTIONAL_DETECTORS = {
+    "answer": "answer_detector",
+    "oversight": "oversight_detector",
+    "gold-actions": "gold_action_detector",
+    "hallucination": "hallucination_detector",
+    "refusal": "refusal_detector",
+}
+"""--skip-detector names and the DetectorSettings switch each one turns off."""
 
 
 def _score_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -60,6 +72,13 @@ def _score_options(func: click.decorators.FC) -> click.decorators.FC:
             type=click.Path(path_type=Path),
             help="Gate policy YAML file. 'gate' exits with the verdict's code; 'score' only "
             "reports the decision.",
+        ),
+        click.option(
+            "--baseline",
+            "baseline_run_id",
+            metavar="RUN_ID",
+            help="Stored run to check regressions against; default: the run of the latest "
+            "green decision for the same target, suite version and ring.",
         ),
         click.option(
             "--allow-yellow",
@@ -89,6 +108,13 @@ def _score_options(func: click.decorators.FC) -> click.decorators.FC:
             default=("markdown", "json", "junit"),
             show_default=True,
             help="Report file formats to write: markdown, json, junit.",
+        ),
+        click.option(
+            "--skip-detector",
+            "skipped_detectors",
+            multiple=True,
+            type=click.Choice(sorted(OPTIONAL_DETECTORS)),
+            help="Turn off a detector (repeatable). The unauthorized-action detector always runs.",
         ),
         click.option(
             "--ignore-known-injections",
@@ -133,6 +159,7 @@ def score_command(**options: object) -> None:
 
 @main.command("gate")
 @_score_options
+@incident_webhook_options
 def gate_command(**options: object) -> None:
     """Score recorded agent runs and gate them (a gate policy is required)."""
     _run(options, require_gate=True)
@@ -145,11 +172,13 @@ def _run(options: dict[str, object], *, require_gate: bool) -> None:
     try:
         request = _build_request(options, require_gate=require_gate)
         result = _score_and_store(request, options)
+        deliver_run_incidents(options, result)
         written = _write_reports(result, options)
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == 5 else EXIT_USAGE)
     render_console(result, console)
+    print_decision_notes(result.decision, console)
     for path in written:
         console.print(f"report written: {path}")
     if require_gate:
@@ -187,14 +216,29 @@ def _build_request(options: dict[str, object], *, require_gate: bool) -> ScoreRe
     if require_gate and gate_path is None:
         raise RingfenceError("'ringfence gate' needs --gate-policy FILE.")
     gate_policy: GatePolicy | None = load_gate_policy(Path(str(gate_path))) if gate_path else None
+    skipped = {str(name) for name in options["skipped_detectors"]}  # type: ignore[attr-defined]
     settings = DetectorSettings(
         unauthorized=UnauthorizedActionSettings(
             use_known_injections=not options["ignore_known_injections"]
-        )
+        ),
+        **{OPTIONAL_DETECTORS[name]: False for name in skipped},
     )
     return ScoreRequest(
-        inputs, input_format, resolve_tool_policies(tool_policies), settings, gate_policy
+        inputs,
+        input_format,
+        resolve_tool_policies(tool_policies),
+        settings,
+        gate_policy,
+        target_name=_text_option(options, "target_name"),
+        target_version=_text_option(options, "target_version"),
+        suite_version=_text_option(options, "suite_version"),
+        baseline_run_id=_text_option(options, "baseline_run_id"),
     )
+
+
+def _text_option(options: dict[str, object], name: str) -> str | None:
+    value = options.get(name)
+    return str(value) if value is not None else None
 
 
 def _bundled_example(gate_path: object) -> tuple[list[Path], str, list[str], object]:

@@ -104,8 +104,9 @@ def validate_located(model: type[ModelT], located: LocatedYaml) -> ModelT:
         field_name = ".".join(str(part) for part in loc) or None
         value = first.get("input")
         shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+        message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(
-            f"{first['msg']}{shown}.",
+            f"{message}{shown}.",
             path=located.path,
             line=located.line_of(loc),
             field=field_name,
