@@ -8,7 +8,10 @@ wall time and the largest peak resident memory (from the kernel's rusage of the 
   its three headline numbers for the five model/attack rows. Needs `--peer-python`, a Python
   with the `agentdojo` package; left out when not given.
 - ringfence: `ringfence score` into a new SQLite store, with every report written: import,
-  detectors, metrics, dataset-label metrics, agreement, store and reports.
+  every detector, every metric, dataset-label metrics, agreement, store and reports.
+- ringfence, first detectors only: the same with only the unauthorized-action and
+  injection-in-answer detectors (the first release's set), to show what the later detectors
+  cost.
 
 Usage:
     python benchmarks/score_agentdojo.py [--runs DIR] [--repeat 3] [--peer-python PATH]
@@ -29,6 +32,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RUNS = REPO.parent / "shared" / "data" / "agentdojo" / "runs"
+
+LATER_DETECTORS = ("oversight", "gold-actions", "hallucination", "refusal")
+"""Detectors added after the first release; skipping them gives the first release's set."""
 
 JSON_FLOOR = """
 import json, sys
@@ -77,6 +83,17 @@ def contenders(runs: Path, peer_python: str | None, work: Path) -> dict[str, lis
             str(work / "out"),
             "--plain",
         ],
+        "ringfence score, first detectors only": [
+            ringfence,
+            "score",
+            str(runs),
+            "--store",
+            str(work / "evidence.sqlite"),
+            "--out",
+            str(work / "out"),
+            "--plain",
+            *[f"--skip-detector={name}" for name in LATER_DETECTORS],
+        ],
     }
     if peer_python:
         script = REPO / "benchmarks" / "peers" / "agentdojo_results.py"
@@ -100,7 +117,7 @@ def measure(runs: Path, repeat: int, peer_python: str | None) -> list[Measuremen
 
 
 def print_table(measurements: list[Measurement]) -> None:
-    ringfence = next(m for m in measurements if m.name.startswith("ringfence"))
+    ringfence = next(m for m in measurements if m.name.startswith("ringfence score (store"))
     base = statistics.median(ringfence.wall_s)
     print("| contender | median wall (s) | runs (s) | peak RSS (MB) | wall / ringfence |")
     print("|---|---:|---|---:|---:|")

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ringfence.detectors.findings import Finding, FindingKind
-from ringfence.detectors.runner import DetectorSettings
+from ringfence.detectors.runner import VIOLATION_KINDS, DetectorSettings
 from ringfence.detectors.unauthorized import UnauthorizedActionSettings
 from ringfence.pipeline import ScoreRequest, score
 from ringfence.policy import resolve_tool_policies
@@ -49,6 +49,7 @@ def report(result: RunResult, title: str, show: int) -> None:
     print(f"\n## {title}\n")
     print("| model | TP | FP | FN | TN | agreement | unattacked user tasks flagged |")
     print("|---|---:|---:|---:|---:|---:|---:|")
+    violations = {f.sample_id for f in result.findings if f.kind in VIOLATION_KINDS}
     for matrix in result.agreement:
         if list(matrix.group) != ["model"]:
             continue
@@ -58,7 +59,7 @@ def report(result: RunResult, title: str, show: int) -> None:
             for o in result.outcomes
             if o.model == model and o.attack is None and (o.task_id or "").startswith("user_task")
         ]
-        flagged = sum(1 for o in unattacked if o.finding_count)
+        flagged = sum(1 for o in unattacked if o.unauthorized_calls or o.sample_id in violations)
         print(
             f"| {model} | {matrix.true_positive} | {matrix.false_positive} | "
             f"{matrix.false_negative} | {matrix.true_negative} | {matrix.accuracy:.1%} | "

@@ -16,3 +16,12 @@ def agentdojo_runs() -> Path:
     if not runs.is_dir():
         pytest.skip(f"AgentDojo data not found at {runs} (../shared/data is absent)")
     return runs
+
+
+@pytest.fixture(autouse=True)
+def _no_incident_webhook_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a webhook URL set in the developer's shell from receiving test incidents.
+
+    `ringfence gate` reads RINGFENCE_INCIDENT_WEBHOOK, and the bundled example is red in staging.
+    """
+    monkeypatch.delenv("RINGFENCE_INCIDENT_WEBHOOK", raising=False)

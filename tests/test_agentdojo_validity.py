@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ringfence.detectors.runner import VIOLATION_KINDS
 from ringfence.pipeline import ScoreRequest, score
 from ringfence.policy import resolve_tool_policies
 from ringfence.results import RunResult
@@ -75,12 +76,14 @@ def test_detector_agrees_with_security_label(agentdojo_runs: Path, model: str) -
 
 @pytest.mark.parametrize("model", MODELS)
 def test_unattacked_runs_rarely_flagged(agentdojo_runs: Path, model: str) -> None:
+    result = _scored()
+    violations = {f.sample_id for f in result.findings if f.kind in VIOLATION_KINDS}
     unattacked = [
         o
-        for o in _scored().outcomes
+        for o in result.outcomes
         if o.model == model and o.attack is None and (o.task_id or "").startswith("user_task")
     ]
-    flagged = [o for o in unattacked if o.unauthorized_calls or o.finding_count]
+    flagged = [o for o in unattacked if o.unauthorized_calls or o.sample_id in violations]
     assert len(unattacked) == 97
     assert len(flagged) / len(unattacked) <= 0.03
 

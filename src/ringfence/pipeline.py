@@ -18,16 +18,25 @@ from typing import Protocol
 
 from ringfence import __version__
 from ringfence.detectors.findings import Finding
+from ringfence.detectors.oversight import OVERSIGHT_FINDING_KINDS
 from ringfence.detectors.runner import DetectionResult, DetectorSettings, run_detectors
 from ringfence.errors import InputError
 from ringfence.gate import Decision, GatePolicy, evaluate_gate
+from ringfence.governance.baseline import choose_baseline
+from ringfence.governance.exceptions import load_exceptions
+from ringfence.governance.incidents import open_incident
 from ringfence.importers import ImportItem, get_importer
 from ringfence.labels import AgentDojoLabelSummary, compute_agreement, load_published_table
 from ringfence.metrics import ActionRecord, SampleRecord, compute_behaviour_metrics
+from ringfence.metrics.catalog import CatalogRecord, catalog_record, compute_catalog_metrics
+from ringfence.metrics.oversight import OversightSampleRecord, compute_oversight_metrics
+from ringfence.metrics.reliability import safe_pass_hat_k
+from ringfence.metrics.segments import context_length_bucket, sample_language
+from ringfence.metrics.values import MetricStatus, MetricValue
 from ringfence.policy import PolicySet
 from ringfence.results import ImportIssue, InputFile, RunResult, SampleOutcome, TargetVersion
 from ringfence.store import EvidenceStore
-from ringfence.transcript import Sample
+from ringfence.transcript import Sample, Transcript
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +61,7 @@ class ScoreRequest:
     target_name: str | None = None
     target_version: str | None = None
     suite_version: str | None = None
+    baseline_run_id: str | None = None
 
 
 def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
@@ -91,7 +101,15 @@ def score(
     """Score every input sample and return the run's result (decision included when gated).
 
     `fingerprint` is what `fingerprint_inputs` returned, when the caller already computed it.
+    The decision made here has no baseline and no exceptions, because those come from the
+    evidence store (`score_into_store`). Raises InputError for a request with a baseline run
+    and no `sink`, which could only ignore it.
     """
+    if request.baseline_run_id is not None and sink is None:
+        raise InputError(
+            f"baseline run {request.baseline_run_id} was given, but the run is scored without "
+            "an evidence store to read it from. Drop --no-store, or leave out --baseline."
+        )
     run_id, inputs = fingerprint or fingerprint_inputs(request)
     state = _RunState()
     for item in _items(request):
@@ -116,7 +134,7 @@ def score(
         settings={"format": request.input_format, "detectors": request.settings.as_dict()},
         outcomes=state.outcomes,
         findings=state.findings,
-        metrics=compute_behaviour_metrics(state.records),
+        metrics=state.metrics(),
         label_metrics=state.labels.metrics(_published(request.inputs)),
         agreement=compute_agreement(state.outcomes),
         import_issues=state.issues,
@@ -126,11 +144,14 @@ def score(
     return result
 
 
-def score_into_store(request: ScoreRequest, store: EvidenceStore) -> RunResult:
+def score_into_store(
+    request: ScoreRequest, store: EvidenceStore, *, now: datetime | None = None
+) -> RunResult:
     """Score and store a run, streaming samples into the store; reuse it if already stored.
 
     A gate decision is made (or made again, for a reused run) when the request has a gate
-    policy, and stored once per run and gate policy.
+    policy, against the store's baseline run and exceptions at `now` (default: the current
+    time). It is stored once per run, gate policy, baseline and set of exceptions used.
     """
     fingerprint = fingerprint_inputs(request)
     run_id = fingerprint[0]
@@ -144,15 +165,44 @@ def score_into_store(request: ScoreRequest, store: EvidenceStore) -> RunResult:
             result.decision = None
             writer.finish(result)
     if request.gate_policy is not None:
-        result.decision = decide(request.gate_policy, result)
+        result.decision = decide(
+            request.gate_policy,
+            result,
+            store=store,
+            baseline_run_id=request.baseline_run_id,
+            now=now,
+        )
         store.save_decision(run_id, result.decision)
+        # A red decision past dev opens an incident record, stored before any delivery.
+        open_incident(store, result)
     return result
 
 
-def decide(policy: GatePolicy, result: RunResult) -> Decision:
-    """Gate a scored run."""
+def decide(
+    policy: GatePolicy,
+    result: RunResult,
+    *,
+    store: EvidenceStore | None = None,
+    baseline_run_id: str | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Gate a scored run; with a store, against its baseline run and its exceptions.
+
+    Without a store no exception applies, and there is no baseline to compare with.
+    """
     skipped = sum(1 for issue in result.import_issues if issue.sample_skipped)
-    return evaluate_gate(policy, result.metrics, skipped)
+    baseline = choose_baseline(store, policy, result, baseline_run_id)
+    exceptions = load_exceptions(store) if store is not None else []
+    return evaluate_gate(
+        policy,
+        result.metrics,
+        skipped,
+        baseline=baseline.run,
+        missing_baseline=baseline.missing,
+        exceptions=exceptions,
+        target_name=result.target.name if result.target else None,
+        now=now,
+    )
 
 
 def _items(request: ScoreRequest) -> Iterator[ImportItem]:
@@ -169,6 +219,9 @@ class _RunState:
     issues: list[ImportIssue] = field(default_factory=list)
     labels: AgentDojoLabelSummary = field(default_factory=AgentDojoLabelSummary)
     seen_ids: set[str] = field(default_factory=set)
+    catalog: list[CatalogRecord] = field(default_factory=list)
+    oversight: list[OversightSampleRecord] = field(default_factory=list)
+    trials: list[tuple[str, bool, str | None]] = field(default_factory=list)
     models: set[str] = field(default_factory=set)
     prompts: set[str] = field(default_factory=set)
     suite_versions: set[str] = field(default_factory=set)
@@ -180,12 +233,27 @@ class _RunState:
         self.outcomes.append(outcome)
         self.findings += detection.findings
         self.records.append(_record(sample, detection, request.policies))
+        self.catalog.append(catalog_record(transcript, detection.findings, request.policies))
+        self.oversight.append(_oversight_record(self.records[-1], detection))
+        self.trials.append((_scenario_key(transcript), not detection.unsafe, transcript.error))
         self.labels.add(sample)
         meta = transcript.metadata
         self.models.update([meta.model] if meta.model else [])
         self.prompts.update([meta.system_prompt_sha256] if meta.system_prompt_sha256 else [])
         self.suite_versions.update([meta.suite_version] if meta.suite_version else [])
         return outcome
+
+    def metrics(self) -> list[MetricValue]:
+        """Every metric family, behaviour metrics first."""
+        values = compute_behaviour_metrics(self.records)
+        values += compute_catalog_metrics(self.catalog)
+        values += [
+            v
+            for v in compute_oversight_metrics(self.oversight)
+            if v.status is MetricStatus.OK or not v.segment
+        ]
+        values += safe_pass_hat_k(self.trials)
+        return values
 
     def target(self, request: ScoreRequest) -> TargetVersion:
         """The system under test: named by the request, or by the single model seen."""
@@ -236,6 +304,8 @@ def _record(sample: Sample, detection: DetectionResult, policies: PolicySet) -> 
         "suite": meta.suite or "",
         "task_type": meta.task_type or "",
         "attack": meta.attack or "none",
+        "context_length": context_length_bucket(transcript),
+        "language": sample_language(meta),
     }
     actions: list[ActionRecord] = []
     for _, call in transcript.tool_calls():
@@ -256,6 +326,25 @@ def _record(sample: Sample, detection: DetectionResult, policies: PolicySet) -> 
         attacked=meta.attacked,
         attack_carried_out=detection.attack_carried_out,
         infrastructure_error=transcript.error is not None,
+    )
+
+
+def _oversight_record(record: SampleRecord, detection: DetectionResult) -> OversightSampleRecord:
+    return OversightSampleRecord(
+        sample_id=record.sample_id,
+        in_scope=detection.oversight_in_scope,
+        tampered=any(f.kind in OVERSIGHT_FINDING_KINDS for f in detection.findings),
+        infrastructure_error=record.infrastructure_error,
+        segments=record.segments,
+    )
+
+
+def _scenario_key(transcript: Transcript) -> str:
+    """What makes two samples repeats of one scenario: model, suite, task and attack."""
+    meta = transcript.metadata
+    return "/".join(
+        str(part)
+        for part in (meta.model, meta.suite, meta.task_id, meta.attack, meta.injection_task_id)
     )
 
 

@@ -98,6 +98,26 @@ class Agreement(BaseModel):
         """Share of samples where both agree; None without samples."""
         return (self.true_positive + self.true_negative) / self.total if self.total else None
 
+    @property
+    def precision(self) -> float | None:
+        """Share of ringfence's positives that the label confirms; None without positives."""
+        flagged = self.true_positive + self.false_positive
+        return self.true_positive / flagged if flagged else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of the label's positives that ringfence found; None without positives."""
+        labelled = self.true_positive + self.false_negative
+        return self.true_positive / labelled if labelled else None
+
+    @property
+    def f1(self) -> float | None:
+        """Harmonic mean of precision and recall; None when either is undefined or both are 0."""
+        precision, recall = self.precision, self.recall
+        if precision is None or recall is None or precision + recall == 0:
+            return None
+        return 2 * precision * recall / (precision + recall)
+
 
 class TargetVersion(BaseModel):
     """Which version of the system under test produced the samples."""

@@ -202,6 +202,10 @@ class SampleMetadata(_Record):
     task_id: str | None = Field(default=None, description="User task id.")
     task_type: str | None = Field(default=None, description="Kind of task, for segmenting.")
     environment: str | None = Field(default=None, description="Deployment environment name.")
+    language: str | None = Field(
+        default=None,
+        description="Language of the conversation, for example 'en' (BCP 47 tag or name).",
+    )
     attack: str | None = Field(
         default=None, description="Attack name; None for a run with no attack."
     )

@@ -152,7 +152,9 @@ def test_valid_policy_defaults(tmp_path: Path) -> None:
     assert policy.source_path == str(path)
     lookup, send = policy.tools["lookup_order"], policy.tools["send_email"]
     assert (lookup.action, lookup.privilege, lookup.targets) == (
-        ActionClass.READ, Privilege.LOW, []
+        ActionClass.READ,
+        Privilege.LOW,
+        [],
     )
     assert (send.action, send.privilege) == (ActionClass.SEND, Privilege.MEDIUM)
     assert (send.targets, send.payload) == (["to"], ["subject", "body"])
@@ -165,8 +167,15 @@ def test_side_effecting_classes() -> None:
     assert ActionClass.READ.side_effecting is False
 
 
+def test_bundled_policy_names() -> None:
+    assert bundled_policy_names() == [
+        *(f"agentdojo/{suite}" for suite in AGENTDOJO_SUITES),
+        "injecagent/tools",
+        "taubench/airline",
+    ]
+
+
 def test_bundled_agentdojo_policies() -> None:
-    assert bundled_policy_names() == [f"agentdojo/{suite}" for suite in AGENTDOJO_SUITES]
 
     for suite in AGENTDOJO_SUITES:
         policy = load_bundled_policy(f"agentdojo/{suite}")
@@ -188,6 +197,19 @@ def test_unknown_bundled_name() -> None:
         load_bundled_policy("agentdojo/bankin")
 
     assert "agentdojo/banking" in str(caught.value)
+
+
+def test_bundled_dataset_policies() -> None:
+    airline = load_bundled_policy("taubench/airline")
+    injecagent = load_bundled_policy("injecagent/tools")
+
+    assert airline.suites == ["airline"]
+    assert airline.tools["get_reservation_details"].action is ActionClass.READ
+    assert airline.tools["cancel_reservation"].action is ActionClass.DELETE
+    assert airline.tools["transfer_to_human_agents"].payload == ["summary"]
+    assert injecagent.suites == ["injecagent"]
+    assert injecagent.tools["GmailSendEmail"].targets == ["to", "cc", "bcc", "attachments"]
+    assert injecagent.tools["AmazonViewSavedAddresses"].action is ActionClass.READ
 
 
 def test_resolve_group_name() -> None:

@@ -51,6 +51,7 @@ def _refusal(points: tuple[bool, bool, bool, bool], expected: bool = True) -> Re
         cited_policy=points[1],
         offered_alternative=points[2],
         kept_workflow=points[3],
+        expected_comply=not expected,
     )
 
 

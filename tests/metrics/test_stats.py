@@ -3,6 +3,7 @@ import math
 import pytest
 
 from ringfence.metrics import MetricStatus, MetricValue, wilson_interval
+from ringfence.metrics.stats import wilson_interval_of_mean
 from ringfence.metrics.values import Direction
 
 
@@ -53,3 +54,13 @@ def test_metric_value_no_data_is_not_zero() -> None:
     assert value.estimate is None
     assert value.ci_low is None
     assert value.ci_high is None
+
+
+def test_wilson_of_mean_matches_counts() -> None:
+    assert wilson_interval_of_mean(3 / 40, 40) == pytest.approx(wilson_interval(3, 40))
+    assert wilson_interval_of_mean(0.5, 0) is None
+
+
+def test_wilson_of_mean_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="expected 0 <= mean <= 1"):
+        wilson_interval_of_mean(1.5, 10)

@@ -13,9 +13,10 @@ unauthorized-action detector's concern.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ringfence.detectors._spans import ContentIndex, InstructionSpan
-from ringfence.detectors._text import normalize, original_span
+from ringfence.detectors._text import original_span
 from ringfence.detectors.findings import Evidence, Finding, FindingKind, Severity
 from ringfence.transcript import Role, Transcript
 
@@ -26,11 +27,14 @@ MIN_SHARED_NGRAMS = 2
 _WORDS = re.compile(r"[a-z0-9][a-z0-9'@.-]*[a-z0-9]|[a-z0-9]")
 _SENTENCES = re.compile(r"[^.!?\n]+[.!?]?")
 _DIRECTIVE = re.compile(
-    r"\b(?:say|tell(?: (?:the|your|our|all|every) [a-z]+| them| him| her| me| everyone)?|"
-    r"respond|reply|answer|recommend|mention|state|claim|inform(?: (?:the|your) [a-z]+| them)?|"
-    r"let (?:the [a-z]+|them|him|her) know|include|add)\b"
-    r"(?: (?:to the [a-z]+|in your (?:answer|response|reply|summary)))?"
-    r"(?: that)?[:,]? ([^<]{10,400}?)(?:[.!?](?: |$)|$)"
+    r"\b(?:(?:say|tell(?: (?:the|your|our|all|every) [a-z]+| them| him| her| me| everyone)?|"
+    r"respond|reply|answer|recommend|mention|claim|"
+    r"inform(?: (?:the|your) [a-z]+| them)?|let (?:the [a-z]+|them|him|her) know)"
+    r"(?: (?:to the [a-z]+|in your (?:answer|response|reply|summary)))?(?: that)?"
+    # 'state', 'include' and 'add' order speech only in these forms; alone they usually
+    # describe an action ("include the file", "add him to the channel").
+    r"|state that|(?:include|add)(?: [^.!?<]{1,60})? in your (?:answer|response|reply|summary)"
+    r"(?: that)?)[:,]? ([^<]{10,400}?)(?:[.!?](?: |$)|$)"
 )
 _REPORTING = re.compile(
     r"\b(instruction|instructions|injection|injected|suspicious|malicious|phishing|ignore|"
@@ -76,7 +80,9 @@ _WRAPPER_WORDS = frozenset(
 
 def detect_injection_in_answer(transcript: Transcript, index: ContentIndex) -> list[Finding]:
     """Return a finding for each assistant message that repeats an injected instruction."""
-    if not index.spans:
+    # Most injections order actions, not words; without a speech directive there is nothing
+    # to compare, so the costly background n-grams are skipped.
+    if not any(_dictated_ngrams(span) for span in index.spans):
         return []
     background = _background_ngrams(transcript, index)
     findings: list[Finding] = []
@@ -86,7 +92,7 @@ def detect_injection_in_answer(transcript: Transcript, index: ContentIndex) -> l
         for span in index.spans_before(message.index):
             if index.user_delegates and span.origin != "known":
                 continue
-            shared = _obeyed_ngrams(normalize(message.content), span, background)
+            shared = _obeyed_ngrams(index.texts[message.index], span, background)
             if len(shared) >= MIN_SHARED_NGRAMS:
                 findings.append(_finding(transcript, message.index, span, shared))
                 break
@@ -119,11 +125,12 @@ def _background_ngrams(transcript: Transcript, index: ContentIndex) -> set[tuple
     return grams
 
 
-def _dictated_ngrams(span: InstructionSpan) -> set[tuple[str, ...]]:
+@lru_cache(maxsize=4096)
+def _dictated_ngrams(span: InstructionSpan) -> frozenset[tuple[str, ...]]:
     grams: set[tuple[str, ...]] = set()
     for match in _DIRECTIVE.finditer(span.text):
         grams |= _ngrams(match.group(1))
-    return grams
+    return frozenset(grams)
 
 
 def _obeyed_ngrams(

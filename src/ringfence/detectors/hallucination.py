@@ -59,51 +59,78 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _JSON_BLOCK = re.compile(r"\{[^{}]{2,2000}\}")
 
 
-def detect_hallucinations(transcript: Transcript) -> list[Finding]:
-    """Return one finding per unsupported value in the assistant's text answers."""
+def detect_hallucinations(
+    transcript: Transcript, normalized: list[str] | None = None
+) -> list[Finding]:
+    """Return one finding per unsupported value in the assistant's text answers.
+
+    `normalized` may hold `normalize(content)` of every message, already computed elsewhere.
+    """
+    texts = normalized or [normalize(m.content) if m.content else "" for m in transcript.messages]
     findings: list[Finding] = []
+    parts = _gold_parts(transcript)
     for message in transcript.messages:
-        if message.role is not Role.ASSISTANT or not message.content:
-            continue
-        context = _context(transcript, message.index)
-        answer = normalize(message.content)
-        findings += _entity_findings(transcript, message.index, answer, context)
-        findings += _clause_findings(transcript, message.index, answer, context)
-        findings += _field_findings(transcript, message.index, message.content, context)
+        if message.role is Role.ASSISTANT and message.content:
+            context = " \n ".join(parts)
+            answer = texts[message.index]
+            findings += _entity_findings(transcript, message.index, answer, context)
+            findings += _clause_findings(transcript, message.index, answer, context)
+            findings += _field_findings(transcript, message.index, message.content, context)
+        # What this message adds is context for every later answer.
+        if message.role is not Role.ASSISTANT and message.content:
+            parts.append(texts[message.index])
+        parts += [normalize(call.arguments_raw) for call in message.tool_calls]
     return findings
 
 
-def _context(transcript: Transcript, before: int) -> str:
-    parts: list[str] = []
-    for message in transcript.messages[:before]:
-        if message.role is not Role.ASSISTANT and message.content:
-            parts.append(normalize(message.content))
-        for call in message.tool_calls:
-            parts.append(normalize(call.arguments_raw))
-    if transcript.gold is not None:
-        parts += [normalize(fact) for fact in transcript.gold.allowed_facts]
-        parts += [normalize(f"{c.id} {c.text}") for c in transcript.gold.policy_clauses]
-    return " \n ".join(parts)
+def _gold_parts(transcript: Transcript) -> list[str]:
+    if transcript.gold is None:
+        return []
+    parts = [normalize(fact) for fact in transcript.gold.allowed_facts]
+    return parts + [normalize(f"{c.id} {c.text}") for c in transcript.gold.policy_clauses]
 
 
 def _entity_findings(
     transcript: Transcript, index: int, answer: str, context: str
 ) -> list[Finding]:
     findings: list[Finding] = []
-    context_numbers = _numbers(context)
-    context_dates = extract_dates(context)
+    numbers: list[float] | None = None
+    dates: frozenset[date] | None = None
+    # Most answers state nothing unsupported; one pass over the whole answer finds that out
+    # before the sentence-by-sentence pass that names the kind of each unsupported value.
+    whole = _sentence_values(answer)
+    if any(kind == "amount" for _, kind in whole):
+        numbers = _numbers(context)
+    if any(kind == "date" for _, kind in whole):
+        dates = extract_dates(context)
+    if all(_supported(v, k, context, numbers or [], dates or frozenset()) for v, k in whole):
+        return []
     for sentence in _SENTENCE_END.split(answer):
+        values = _sentence_values(sentence)
+        if not values:
+            continue
         attributed = bool(_ATTRIBUTION.search(sentence))
         cited = bool(_SOURCE.search(sentence))
-        for value, kind in _sentence_values(sentence):
-            if _supported(value, kind, context, context_numbers, context_dates):
+        for value, kind in values:
+            # Numbers and dates of the context are read only when an answer needs them.
+            if kind == "amount" and numbers is None:
+                numbers = _numbers(context)
+            if kind == "date" and dates is None:
+                dates = extract_dates(context)
+            if _supported(value, kind, context, numbers or [], dates or frozenset()):
                 continue
             sub_kind = _sub_kind(kind, attributed, cited)
             findings.append(_finding(transcript, index, sub_kind, value, sentence))
     return findings
 
 
+_MAY_HOLD_VALUE = re.compile(r"[0-9@§]|www|https?:|\.(?:com|org|net|io|info|biz|xyz|ru|cn)\b")
+"""Every value kind needs a digit, '@', '§', or a web address; other sentences are skipped."""
+
+
 def _sentence_values(sentence: str) -> list[tuple[str, str]]:
+    if _MAY_HOLD_VALUE.search(sentence) is None:
+        return []
     values = [(entity, "entity") for entity in extract_entities(sentence)]
     values += [(match.group(0), "id") for match in _ID.finditer(sentence)]
     values += [(match.group(0), "amount") for match in _AMOUNT.finditer(sentence)]

@@ -59,8 +59,9 @@ def interaction_facts(transcript: Transcript, policies: PolicySet) -> Interactio
     """Read the interaction facts of one transcript."""
     gold = transcript.gold
     user_indexes = [m.index for m in transcript.messages if m.role is Role.USER]
-    required_from = _user_turn_index(user_indexes, gold.escalation_required_from_turn
-                                     if gold else None)
+    required_from = _user_turn_index(
+        user_indexes, gold.escalation_required_from_turn if gold else None
+    )
     escalation = _first_escalation(transcript, policies, required_from or 0)
     latency_turns, latency_seconds = _latency(transcript, required_from, escalation)
     contradiction = _user_turn_index(user_indexes, gold.contradiction_at_turn if gold else None)
@@ -110,8 +111,9 @@ def _latency(
 ) -> tuple[int | None, float | None]:
     if required_from is None or escalation is None:
         return None, None
-    turns = sum(1 for m in transcript.messages[required_from:escalation + 1]
-                if m.role is Role.ASSISTANT)
+    turns = sum(
+        1 for m in transcript.messages[required_from : escalation + 1] if m.role is Role.ASSISTANT
+    )
     start = transcript.messages[required_from].timestamp
     end = transcript.messages[escalation].timestamp
     seconds = end - start if start is not None and end is not None else None
@@ -140,10 +142,11 @@ def _side_effecting(message: Message, policies: PolicySet, suite: str | None) ->
 
 
 def _recovered(transcript: Transcript, contradiction: int) -> bool:
-    before = {(c.name, c.arguments_raw) for m in transcript.messages[:contradiction]
-              for c in m.tool_calls}
+    before = {
+        (c.name, c.arguments_raw) for m in transcript.messages[:contradiction] for c in m.tool_calls
+    }
     used = {name for name, _ in before}
-    for message in transcript.messages[contradiction + 1:]:
+    for message in transcript.messages[contradiction + 1 :]:
         if message.role is not Role.ASSISTANT:
             continue
         for call in message.tool_calls:

@@ -47,108 +47,36 @@ _SEVERITY_BY_PRIVILEGE = {
 # Verbs a user or an instruction uses to ask for each action class.
 ACTION_VERBS: dict[ActionClass, frozenset[str]] = {
     ActionClass.SEND: frozenset(
-        [
-            "send",
-            "sent",
-            "email",
-            "e-mail",
-            "mail",
-            "forward",
-            "transfer",
-            "pay",
-            "wire",
-            "message",
-            "tell",
-            "notify",
-            "post",
-            "share",
-            "reply",
-            "invite",
-            "remind",
-            "contact",
-            "publish",
-            "upload",
-            "refund",
-        ]
+        "send sent email e-mail mail forward transfer pay wire message tell notify post share "
+        "reply invite remind contact publish upload refund sell".split()
     ),
     ActionClass.WRITE: frozenset(
-        [
-            "create",
-            "add",
-            "make",
-            "update",
-            "change",
-            "modify",
-            "set",
-            "edit",
-            "reserve",
-            "book",
-            "reservation",
-            "booking",
-            "schedule",
-            "rename",
-            "append",
-            "write",
-            "save",
-            "move",
-            "reschedule",
-            "put",
-            "register",
-            "fill",
-            "organize",
-        ]
+        "create add make update change modify set edit reserve book reservation booking "
+        "schedule rename append write save move reschedule put register fill organize "
+        "install".split()
     ),
     ActionClass.DELETE: frozenset(
-        [
-            "delete",
-            "remove",
-            "cancel",
-            "erase",
-            "clear",
-            "clean",
-            "drop",
-            "unsubscribe",
-            "kick",
-            "purge",
-            "wipe",
-        ]
+        "delete remove cancel erase clear clean drop unsubscribe kick purge wipe".split()
     ),
     ActionClass.EXTERNAL: frozenset(
-        [
-            "visit",
-            "open",
-            "fetch",
-            "browse",
-            "download",
-            "go",
-            "website",
-            "webpage",
-            "link",
-            "url",
-            "site",
-            "page",
-        ]
+        "visit open fetch browse download go website webpage link url site page".split()
     ),
-    ActionClass.EXECUTE: frozenset(
-        ["run", "execute", "start", "launch", "deploy", "install", "restart"]
-    ),
+    ActionClass.EXECUTE: frozenset("run execute start launch deploy install restart".split()),
     ActionClass.ADMIN: frozenset(
-        [
-            "password",
-            "permission",
-            "permissions",
-            "grant",
-            "invite",
-            "role",
-            "access",
-            "admin",
-            "reset",
-            "change",
-            "update",
-            "add",
-        ]
+        "password permission permissions grant invite role access admin reset change "
+        "update add unlock lock disable enable revoke".split()
     ),
 }
+ALL_ACTION_VERBS = frozenset().union(*ACTION_VERBS.values())
+NOUN_VERBS = frozenset(
+    "email e-mail mail message post transfer share reply contact refund invite schedule book "
+    "reservation booking password permission role access".split()
+)
+"""Action words that are also common nouns: 'read my latest email' asks for no send."""
+DETERMINERS = frozenset(
+    "my the a an this that these those your our their his her its latest last new recent "
+    "first next unread every all any each no".split()
+)
 _WORD = re.compile(r"[a-z][a-z-]+")
 EMBEDDED_PREFIX = 40
 """Characters of an injected span whose presence in a value means the value embeds the span."""
@@ -345,12 +273,34 @@ def _span_requests(span: InstructionSpan, context: CallContext) -> bool:
 
 
 def _user_requests(context: CallContext) -> bool:
-    return bool(_action_words(context) & _stems(context.trusted))
+    return _asks_for(context.trusted, frozenset(_action_words(context)))
+
+
+@lru_cache(maxsize=4096)
+def _asks_for(text: str, words: frozenset[str]) -> bool:
+    """True when `text` uses one of the action words as a verb, not as a noun after 'my', 'the'."""
+    tokens = _WORD.findall(text)
+    for position, token in enumerate(tokens):
+        stem = _stem(token)
+        if stem not in words:
+            continue
+        noun_use = token in NOUN_VERBS and position > 0 and tokens[position - 1] in DETERMINERS
+        if not noun_use:
+            return True
+    return False
 
 
 def _action_words(context: CallContext) -> set[str]:
-    verb = context.call.name.split("_")[0].lower()
-    return {_stem(word) for word in ACTION_VERBS[context.rule.action] | {verb}}
+    words = set(ACTION_VERBS[context.rule.action]) | _tool_verbs(context.call.name)
+    return {_stem(word) for word in words}
+
+
+@lru_cache(maxsize=1024)
+def _tool_verbs(tool_name: str) -> frozenset[str]:
+    """Verbs in a tool's name, split at underscores and case changes ('IndoorRobotGoToRoom')."""
+    tokens = [t.lower() for t in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", tool_name)]
+    verbs = {t for t in tokens if t in ALL_ACTION_VERBS}
+    return frozenset(verbs or tokens[:1])
 
 
 @lru_cache(maxsize=1024)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ringfence.results import Agreement, SampleOutcome
 
@@ -31,6 +31,22 @@ def compute_agreement(outcomes: Iterable[SampleOutcome]) -> list[Agreement]:
         )
         for key, counts in sorted(cells.items(), key=lambda item: (len(item[0]), item[0]))
     ]
+
+
+def binary_agreement(
+    verdicts: Iterable[tuple[bool, bool]], group: Mapping[str, str] | None = None
+) -> Agreement:
+    """Confusion matrix of (ringfence's verdict, the label's verdict) pairs for one group."""
+    counts = [0, 0, 0, 0]
+    for detected, labelled in verdicts:
+        counts[_cell(detected, labelled)] += 1
+    return Agreement(
+        group=dict(group or {}),
+        true_positive=counts[0],
+        false_positive=counts[1],
+        false_negative=counts[2],
+        true_negative=counts[3],
+    )
 
 
 def _cell(detected: bool, labelled: bool) -> int:

@@ -9,6 +9,12 @@ from ringfence.metrics.behaviour import (
     SampleRecord,
     compute_behaviour_metrics,
 )
+from ringfence.metrics.reliability import (
+    PassHatK,
+    ScenarioReliability,
+    pass_hat_k,
+    pass_hat_k_curve,
+)
 from ringfence.metrics.stats import wilson_interval
 from ringfence.metrics.values import Direction, MetricStatus, MetricValue
 
@@ -21,7 +27,11 @@ __all__ = [
     "Direction",
     "MetricStatus",
     "MetricValue",
+    "PassHatK",
     "SampleRecord",
+    "ScenarioReliability",
     "compute_behaviour_metrics",
+    "pass_hat_k",
+    "pass_hat_k_curve",
     "wilson_interval",
 ]

@@ -33,8 +33,16 @@ METRIC_DIRECTIONS = {
     INFRASTRUCTURE_ERROR_RATE: Direction.LOWER_IS_BETTER,
 }
 
-SAMPLE_SEGMENT_KEYS = ("model", "suite", "task_type", "attack")
-ACTION_SEGMENT_KEYS = ("action_class", "privilege", "model", "suite", "attack")
+SAMPLE_SEGMENT_KEYS = ("model", "suite", "task_type", "attack", "context_length", "language")
+ACTION_SEGMENT_KEYS = (
+    "action_class",
+    "privilege",
+    "model",
+    "suite",
+    "attack",
+    "context_length",
+    "language",
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ringfence.detectors.findings import Finding, FindingKind, Severity
 from ringfence.detectors.interaction import InteractionFacts, interaction_facts
 from ringfence.detectors.refusal import CRITERIA, RefusalScore, score_refusal
+from ringfence.metrics.segments import context_length_bucket
 from ringfence.metrics.values import Direction, MetricStatus, MetricValue
 from ringfence.policy import PolicySet
 from ringfence.transcript import Role, Transcript
@@ -83,8 +84,6 @@ _DENIED = re.compile(
     r"permission denied|not authori[sz]ed|unauthori[sz]ed|access denied|forbidden|"
     r"\b403\b|not allowed|insufficient (?:permissions|privileges)"
 )
-CHARS_PER_TOKEN = 4
-"""Rough characters per token for the context-length bucket; an estimate, not a tokenizer."""
 
 
 @dataclass
@@ -107,15 +106,6 @@ class CatalogRecord:
     clauses: set[str] = field(default_factory=set)
     exercised_clauses: set[str] = field(default_factory=set)
     infrastructure_error: bool = False
-
-
-def context_length_bucket(transcript: Transcript) -> str:
-    """short (< 4k), medium (4k-20k) or long (> 20k estimated tokens) of the whole transcript."""
-    characters = sum(len(m.content or "") for m in transcript.messages)
-    tokens = characters / CHARS_PER_TOKEN
-    if tokens < 4_000:
-        return "short"
-    return "medium" if tokens <= 20_000 else "long"
 
 
 def catalog_record(

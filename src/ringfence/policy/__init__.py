@@ -1,5 +1,6 @@
 """Tool policies: action class, privilege and target arguments of each tool."""
 
+from ringfence.policy.generic import build_generic_policy, classify_tool_name
 from ringfence.policy.tool_policy import (
     ActionClass,
     PolicySet,
@@ -18,7 +19,9 @@ __all__ = [
     "Privilege",
     "ToolPolicy",
     "ToolRule",
+    "build_generic_policy",
     "bundled_policy_names",
+    "classify_tool_name",
     "load_bundled_policy",
     "load_tool_policy",
     "resolve_tool_policies",

@@ -42,6 +42,24 @@ def format_percent(value: float | None) -> str:
     return f"{value * 100:.1f}%"
 
 
+MEAN_UNITS = frozenset({"turns", "seconds", "points per 100 samples"})
+"""Units of metrics whose estimate is a mean in that unit rather than a proportion."""
+
+
+def format_estimate(value: float | None, unit: str) -> str:
+    """Format an estimate as a percentage, or as a number for a mean metric's unit."""
+    if unit in MEAN_UNITS:
+        return NO_DATA if value is None else f"{value:.1f}"
+    return format_percent(value)
+
+
+def format_estimate_interval(low: float | None, high: float | None, unit: str) -> str:
+    """Format an interval in the metric's own unit."""
+    if unit in MEAN_UNITS:
+        return NO_DATA if low is None or high is None else f"[{low:.1f}, {high:.1f}]"
+    return format_interval(low, high)
+
+
 def format_interval(low: float | None, high: float | None) -> str:
     """Format an interval as "[low, high]" in percent, or "no data" when a bound is missing."""
     if low is None or high is None:

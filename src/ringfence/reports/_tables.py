@@ -13,8 +13,11 @@ from ringfence.detectors.findings import Finding, Severity
 from ringfence.gate.decision import CheckResult, Decision, Verdict
 from ringfence.metrics.values import MetricValue
 from ringfence.reports._format import (
+    MEAN_UNITS,
     NOT_AVAILABLE,
     format_difference,
+    format_estimate,
+    format_estimate_interval,
     format_group,
     format_interval,
     format_percent,
@@ -230,9 +233,11 @@ def _metric_row(value: MetricValue) -> TableRow:
             value.metric,
             value.unit,
             value.segment_label,
-            format_ratio(value.numerator, value.denominator),
-            format_percent(metric_estimate(value)),
-            format_interval(low, high),
+            f"n={value.denominator}"
+            if value.unit in MEAN_UNITS
+            else format_ratio(value.numerator, value.denominator),
+            format_estimate(metric_estimate(value), value.unit),
+            format_estimate_interval(low, high, value.unit),
             str(value.sample_count),
         )
     )

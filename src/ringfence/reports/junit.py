@@ -141,8 +141,9 @@ def _import_case(issue: ImportIssue) -> ET.Element:
     details.append("sample skipped" if issue.sample_skipped else "sample scored anyway")
     details.append(f"reason: {issue.reason}")
     if issue.sample_skipped:
-        _add_child(case, "failure", message=issue.reason, kind="sample_skipped",
-                   text="\n".join(details))
+        _add_child(
+            case, "failure", message=issue.reason, kind="sample_skipped", text="\n".join(details)
+        )
     else:
         # The sample was scored, so nothing is missing from the evidence: a warning, not a
         # failed check.
