@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,8 +111,35 @@ def score(
             "an evidence store to read it from. Drop --no-store, or leave out --baseline."
         )
     run_id, inputs = fingerprint or fingerprint_inputs(request)
+    return _score_items(_items(request), request, run_id, inputs, sink)
+
+
+def score_samples(
+    samples: Iterable[Sample],
+    request: ScoreRequest,
+    *,
+    run_id: str,
+    inputs: list[InputFile],
+    sink: SampleSink | None = None,
+) -> RunResult:
+    """Score samples that were built elsewhere (a live run's) exactly as `score` scores input.
+
+    `request.inputs` and `request.input_format` are not read to find samples. `run_id` and
+    `inputs` are recorded in the result as given. A sample whose id was seen before is skipped
+    and listed as an import issue, as in `score`.
+    """
+    return _score_items(samples, request, run_id, inputs, sink)
+
+
+def _score_items(
+    items: Iterable[ImportItem],
+    request: ScoreRequest,
+    run_id: str,
+    inputs: list[InputFile],
+    sink: SampleSink | None,
+) -> RunResult:
     state = _RunState()
-    for item in _items(request):
+    for item in items:
         if isinstance(item, Sample) and item.transcript.sample_id in state.seen_ids:
             state.issues.append(_duplicate_issue(item))
         elif isinstance(item, Sample):
@@ -164,18 +191,29 @@ def score_into_store(
             result = score(request, sink=writer, fingerprint=fingerprint)
             result.decision = None
             writer.finish(result)
-    if request.gate_policy is not None:
-        result.decision = decide(
-            request.gate_policy,
-            result,
-            store=store,
-            baseline_run_id=request.baseline_run_id,
-            now=now,
-        )
-        store.save_decision(run_id, result.decision)
-        # A red decision past dev opens an incident record, stored before any delivery.
-        open_incident(store, result)
+    gate_stored_run(request, store, result, now=now)
     return result
+
+
+def gate_stored_run(
+    request: ScoreRequest, store: EvidenceStore, result: RunResult, *, now: datetime | None = None
+) -> None:
+    """Gate a run already in `store` when the request has a gate policy, and store the decision.
+
+    The decision is set on `result`. A red decision past dev also opens an incident record.
+    """
+    if request.gate_policy is None:
+        return
+    result.decision = decide(
+        request.gate_policy,
+        result,
+        store=store,
+        baseline_run_id=request.baseline_run_id,
+        now=now,
+    )
+    store.save_decision(result.run_id, result.decision)
+    # A red decision past dev opens an incident record, stored before any delivery.
+    open_incident(store, result)
 
 
 def decide(

@@ -77,7 +77,7 @@ def list_command(kind: str | None, last: int | None, plain: bool, store_path: st
 def _read_log(store_path: str) -> list[AuditEntry]:
     with (
         user_errors(),
-        EvidenceStore.open(store_path) as store,
+        EvidenceStore.open(store_path, must_exist=True) as store,
         store.reading("Reading the audit log") as conn,
     ):
         return read_entries(conn)

@@ -100,7 +100,7 @@ def list_command(show_all: bool, show_expired: bool, store_path: str) -> None:
     elif show_expired:
         statuses = [ExceptionStatus.EXPIRED]
     now = datetime.now(UTC)
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         found = list_exceptions(store, statuses=statuses, now=now)
     if not found:
         click.echo("No exceptions.")
@@ -115,7 +115,7 @@ def list_command(show_all: bool, show_expired: bool, store_path: str) -> None:
 @store_option
 def revoke_command(exception_id: int, revoked_by: str, reason: str, store_path: str) -> None:
     """Revoke an exception so that it no longer applies; the audit log records it."""
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         revoked = revoke_exception(store, exception_id, revoked_by=revoked_by, reason=reason)
     click.echo(f"Revoked exception {revoked.id} ({revoked.describe()}).")
 

@@ -77,7 +77,7 @@ def deliver_run_incidents(options: dict[str, object], result: RunResult) -> None
     settings = _settings(
         str(url), options["incident_webhook_timeout"], options["incident_webhook_attempts"]
     )
-    with EvidenceStore.open(str(options["store_path"])) as store:
+    with EvidenceStore.open(str(options["store_path"]), must_exist=True) as store:
         sent = deliver_incidents(store, settings, run_id=result.run_id)
     for item in sent:
         click.echo(_delivery_line(item), err=True)
@@ -109,7 +109,7 @@ def incidents_command(
             err=True,
         )
         sys.exit(EXIT_USAGE)
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         if resend and incident_webhook:
             settings = _settings(
                 incident_webhook, incident_webhook_timeout, incident_webhook_attempts

@@ -69,7 +69,7 @@ def promote_command(
     and, past dev, the same version live in the ring before. Exits 6 when refused.
     """
     approval = _approval(approve_yellow, approver, reason)
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         try:
             result = promote(store, run_id, Ring(ring), actor=actor, approval=approval)
         except PromotionRefused as refused:
@@ -107,7 +107,7 @@ def rollback_command(ring: str, target_name: str, actor: str | None, store_path:
 
     Exits 6 when the rollback failed (for example, when there is no previous version).
     """
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         result = rollback(store, target_name, Ring(ring), actor=actor)
     event = result.event
     if not result.succeeded:
@@ -129,7 +129,7 @@ def releases_command(
     target_name: str | None, stats: bool, history: bool, plain: bool, store_path: str
 ) -> None:
     """List which version of each target is live in each ring."""
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         live = list_live(store, target_name)
         events = list_events(store, target_name) if history else []
         rate = rollback_success_rate(store, target_name) if stats else None

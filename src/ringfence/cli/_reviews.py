@@ -69,7 +69,7 @@ def add_command(
     except ValidationError as error:
         message = error.errors()[0]["msg"]
         raise click.UsageError(f"{message}: pass --label, --comment or both.") from error
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         review = add_review(store, request)
     about = (
         f"finding {review.finding_position}" if review.finding_position is not None else "sample"
@@ -84,7 +84,7 @@ def add_command(
 @store_option
 def list_command(run_id: str, sample_id: str | None, plain: bool, store_path: str) -> None:
     """List the reviews of run RUN_ID, oldest first."""
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         found = list_reviews(store, run_id, sample_id)
     console = make_console(plain)
     if not found:
@@ -102,7 +102,7 @@ def list_command(run_id: str, sample_id: str | None, plain: bool, store_path: st
 @store_option
 def show_command(run_id: str, sample_id: str, plain: bool, store_path: str) -> None:
     """Show a stored sample's outcome and findings, each with its reviews."""
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         view = sample_with_reviews(store, run_id, sample_id)
     _print_sample(make_console(plain), view)
 

@@ -302,7 +302,7 @@ def check_policy_command(path: Path, kind: str) -> None:
 def runs_command(store_path: str) -> None:
     """List the runs in the evidence store."""
     try:
-        with EvidenceStore.open(store_path) as store:
+        with EvidenceStore.open(store_path, must_exist=True) as store:
             runs = store.list_runs()
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -72,7 +72,7 @@ def trend_command(
         segment=segment,
         last=last or None,
     )
-    with user_errors(), EvidenceStore.open(store_path) as store:
+    with user_errors(), EvidenceStore.open(store_path, must_exist=True) as store:
         points = query_trend(store, query)
     if as_json:
         dumped = [point.model_dump(mode="json") for point in points]

@@ -25,7 +25,8 @@ class Verdict(StrEnum):
     ERROR = "could_not_evaluate"
 
 
-VERDICT_ORDER = {Verdict.GREEN: 0, Verdict.YELLOW: 1, Verdict.RED: 2, Verdict.ERROR: 3}
+# A confirmed breach outranks missing evidence: both fail, and red says more about what to fix.
+VERDICT_ORDER = {Verdict.GREEN: 0, Verdict.YELLOW: 1, Verdict.ERROR: 2, Verdict.RED: 3}
 
 
 class CheckKind(StrEnum):

@@ -17,8 +17,9 @@ that a metric exception covers (`ringfence.governance.exceptions`), and last che
 policy's coverage requirements (`ringfence.governance.coverage`) and the samples that failed to
 import.
 
-The decision is the worst verdict of all checks. Missing coverage, too many samples that failed
-to import, and a missing baseline under `require_baseline` make it 'could not evaluate'.
+The decision is the worst verdict of all checks, red ranking above 'could not evaluate'. Missing
+coverage, too many samples that failed to import, and a missing baseline under
+`require_baseline` make it 'could not evaluate' unless a check is red.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from ringfence.store._audit import append_entry
 from ringfence.store._connect import (
     create_store_engine,
     display_location,
+    is_sqlite_file,
     resolve_url,
     write_transaction,
 )
@@ -80,15 +81,23 @@ class EvidenceStore:
         url_or_path: str | os.PathLike[str],
         *,
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+        must_exist: bool = False,
     ) -> EvidenceStore:
         """Open a store, and migrate it to the newest schema revision or create its tables.
 
         `url_or_path` is a SQLite file path (its folder is created), ':memory:', or an
-        SQLAlchemy URL; `postgresql://` URLs use the psycopg driver. Raises `StoreError` when
+        SQLAlchemy URL; `postgresql://` URLs use the psycopg driver. With `must_exist`, a
+        SQLite file that does not exist raises instead of being created, so commands that
+        only read never leave an empty store behind a mistyped path. Raises `StoreError` when
         the store cannot be opened or was written by a newer ringfence.
         """
         url = resolve_url(url_or_path)
         location = display_location(url)
+        if must_exist and is_sqlite_file(url) and not os.path.exists(url.database or ""):
+            raise StoreError(
+                f"no evidence store at {location}. Check --store, or score a run first to "
+                "create one."
+            )
         with store_errors("Opening", location, _OPEN_HINT):
             engine = _create_engine_or_explain(url, location, busy_timeout_s)
             try:
