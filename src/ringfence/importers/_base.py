@@ -62,9 +62,12 @@ def get_importer(name: str) -> Importer:
 
 
 def list_input_files(
-    path: Path, suffix: str, problems: list[tuple[Path, str]] | None = None
+    path: Path,
+    suffix: str | Callable[[str], bool],
+    problems: list[tuple[Path, str]] | None = None,
 ) -> list[Path]:
-    """The file itself, or every file ending in `suffix` under the folder, sorted.
+    """The file itself, or every file under the folder whose name ends in `suffix` (or for
+    which `suffix`, a function of the file name, is true), sorted.
 
     Symbolic links to folders are followed once (a link loop is not entered twice). Folders that
     cannot be read are added to `problems`, so the importer can report them instead of silently
@@ -85,8 +88,15 @@ def list_input_files(
             folders.clear()
             continue
         seen.add(real)
-        found += [Path(root) / name for name in files if name.endswith(suffix)]
+        wanted = suffix if callable(suffix) else (lambda name, end=suffix: name.endswith(end))
+        found += [Path(root) / name for name in files if wanted(name)]
     return sorted(found)
+
+
+def folder_issues(problems: list[tuple[Path, str]]) -> Iterator[ImportIssue]:
+    """Import issues for the folders `list_input_files` could not read."""
+    for folder, reason in problems:
+        yield ImportIssue(path=str(folder), reason=reason, sample_skipped=True)
 
 
 def read_file_bytes(path: Path) -> tuple[bytes, InputFile]:

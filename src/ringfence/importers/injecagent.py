@@ -23,7 +23,13 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from ringfence.importers._base import ImportItem, register_importer, validation_issue
+from ringfence.importers._base import (
+    ImportItem,
+    folder_issues,
+    list_input_files,
+    register_importer,
+    validation_issue,
+)
 from ringfence.importers._react import parse_loose_arguments, parse_written_actions
 from ringfence.results import ImportIssue, InputFile
 from ringfence.transcript import (
@@ -62,12 +68,19 @@ class InjecAgentImporter:
 
     def list_files(self, path: Path) -> list[Path]:
         """Return the file itself, or every `test_cases_*.json` file under the folder, sorted."""
-        return [path] if path.is_file() else sorted(path.rglob("test_cases_*.json"))
+        return list_input_files(path, _is_test_case_file)
 
     def read(self, path: Path) -> Iterator[ImportItem]:
         """Yield each file's InputFile, then one Sample or ImportIssue per non-blank line."""
-        for file in self.list_files(path):
+        problems: list[tuple[Path, str]] = []
+        files = list_input_files(path, _is_test_case_file, problems)
+        yield from folder_issues(problems)
+        for file in files:
             yield from _read_file(file)
+
+
+def _is_test_case_file(name: str) -> bool:
+    return name.startswith("test_cases_") and name.endswith(".json")
 
 
 def _read_file(file: Path) -> Iterator[ImportItem]:

@@ -24,6 +24,7 @@ The camera frames the model saw are not in the logs. The tags become `DatasetLab
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ import orjson
 from ringfence.importers._base import (
     CallIdRegistry,
     ImportItem,
+    folder_issues,
+    list_input_files,
     missing_turns_problem,
     parse_arguments,
     register_importer,
@@ -72,6 +75,10 @@ _HARNESS_EVENTS: tuple[tuple[str, str], ...] = (
 _LOST = "; a line that cannot be read may hold an action, so the run is not scored"
 
 
+def _is_run_log(name: str) -> bool:
+    return fnmatch.fnmatch(name, LOG_GLOB) and not name.endswith("_debug.jsonl")
+
+
 class PalisadeImporter:
     """Reads Palisade run logs from a folder (recursively) or a single log file."""
 
@@ -82,13 +89,14 @@ class PalisadeImporter:
 
     def list_files(self, path: Path) -> list[Path]:
         """The file itself, or every main run log under the folder (no `_debug` files), sorted."""
-        if path.is_file():
-            return [path]
-        return sorted(f for f in path.rglob(LOG_GLOB) if not f.name.endswith("_debug.jsonl"))
+        return list_input_files(path, _is_run_log)
 
     def read(self, path: Path) -> Iterator[ImportItem]:
         """Yield each file's InputFile, then its Sample or the issues that stopped it."""
-        for file in self.list_files(path):
+        problems: list[tuple[Path, str]] = []
+        files = list_input_files(path, _is_run_log, problems)
+        yield from folder_issues(problems)
+        for file in files:
             yield from self._read_file(file)
 
     def _read_file(self, file: Path) -> Iterator[ImportItem]:

@@ -29,6 +29,8 @@ from pydantic import ValidationError
 from ringfence.importers._base import (
     ImportItem,
     empty_content_issue,
+    folder_issues,
+    list_input_files,
     parse_arguments,
     read_file_bytes,
     register_importer,
@@ -68,11 +70,14 @@ class RJudgeImporter:
 
     def list_files(self, path: Path) -> list[Path]:
         """Return the file itself, or every `*.json` file under the folder, sorted."""
-        return [path] if path.is_file() else sorted(path.rglob("*.json"))
+        return list_input_files(path, ".json")
 
     def read(self, path: Path) -> Iterator[ImportItem]:
         """Yield each file's InputFile, then one Sample or ImportIssue per record."""
-        for file in self.list_files(path):
+        problems: list[tuple[Path, str]] = []
+        files = list_input_files(path, ".json", problems)
+        yield from folder_issues(problems)
+        for file in files:
             yield from _read_file(file)
 
 

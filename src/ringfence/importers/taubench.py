@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from ringfence.importers._base import (
     CallIdRegistry,
     ImportItem,
+    folder_issues,
+    list_input_files,
     read_file_bytes,
     register_importer,
     validation_issue,
@@ -52,11 +54,14 @@ class TauBenchImporter:
 
     def list_files(self, path: Path) -> list[Path]:
         """Return the file itself, or every `*.json` file under the folder, sorted."""
-        return [path] if path.is_file() else sorted(path.rglob("*.json"))
+        return list_input_files(path, ".json")
 
     def read(self, path: Path) -> Iterator[ImportItem]:
         """Yield each file's InputFile, then one Sample or ImportIssue per record."""
-        for file in self.list_files(path):
+        problems: list[tuple[Path, str]] = []
+        files = list_input_files(path, ".json", problems)
+        yield from folder_issues(problems)
+        for file in files:
             yield from _read_file(file)
 
 
