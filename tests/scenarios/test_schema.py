@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,11 @@ def test_starter_files_match_schema(path: Path) -> None:
 
 
 def test_starter_files_point_editors_at_schema() -> None:
+    schema = published_schema_path().resolve()
     for path in STARTER_FILES:
         first = path.read_text(encoding="utf-8").splitlines()[0]
-        assert first == "# yaml-language-server: $schema=../../scenario.schema.json", path.name
-        target = (path.parent / "../../scenario.schema.json").resolve()
-        assert target == published_schema_path().resolve()
+        relative = Path(os.path.relpath(schema, path.parent)).as_posix()
+        assert first == f"# yaml-language-server: $schema={relative}", path.name
 
 
 def test_schema_rejects_what_the_loader_rejects() -> None:
