@@ -206,6 +206,8 @@ def test_scoring_twice_stores_once(tmp_path: Path) -> None:
             counts.append(
                 {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
             )
+    # Gating again adds one audit entry (the repeated decision) and nothing else.
+    assert counts[1].pop("audit_log") == counts[0].pop("audit_log") + 1
     assert counts[0] == counts[1]
     assert counts[0]["runs"] == 1
     assert counts[0]["samples"] == 12

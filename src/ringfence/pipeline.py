@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,11 +31,18 @@ from ringfence.labels import AgentDojoLabelSummary, compute_agreement, load_publ
 from ringfence.metrics import ActionRecord, SampleRecord, compute_behaviour_metrics
 from ringfence.metrics.catalog import CatalogRecord, catalog_record, compute_catalog_metrics
 from ringfence.metrics.oversight import OversightSampleRecord, compute_oversight_metrics
-from ringfence.metrics.reliability import safe_pass_hat_k
+from ringfence.metrics.reliability import pass_hat_k_curve, safe_pass_hat_k
 from ringfence.metrics.segments import context_length_bucket, sample_language
 from ringfence.metrics.values import MetricStatus, MetricValue
 from ringfence.policy import PolicySet
-from ringfence.results import ImportIssue, InputFile, RunResult, SampleOutcome, TargetVersion
+from ringfence.results import (
+    ImportIssue,
+    InputFile,
+    LabelMetric,
+    RunResult,
+    SampleOutcome,
+    TargetVersion,
+)
 from ringfence.store import EvidenceStore
 from ringfence.transcript import Sample, Transcript
 
@@ -162,7 +170,8 @@ def _score_items(
         outcomes=state.outcomes,
         findings=state.findings,
         metrics=state.metrics(),
-        label_metrics=state.labels.metrics(_published(request.inputs)),
+        label_metrics=state.labels.metrics(_published(request.inputs))
+        + label_pass_hat_k(state.label_trials),
         agreement=compute_agreement(state.outcomes),
         import_issues=state.issues,
     )
@@ -228,7 +237,7 @@ def decide(
 
     Without a store no exception applies, and there is no baseline to compare with.
     """
-    skipped = sum(1 for issue in result.import_issues if issue.sample_skipped)
+    skipped = count_skipped_samples(result.import_issues)
     baseline = choose_baseline(store, policy, result, baseline_run_id)
     exceptions = load_exceptions(store) if store is not None else []
     return evaluate_gate(
@@ -260,6 +269,7 @@ class _RunState:
     catalog: list[CatalogRecord] = field(default_factory=list)
     oversight: list[OversightSampleRecord] = field(default_factory=list)
     trials: list[tuple[str, bool, str | None]] = field(default_factory=list)
+    label_trials: list[tuple[str, bool]] = field(default_factory=list)
     models: set[str] = field(default_factory=set)
     prompts: set[str] = field(default_factory=set)
     suite_versions: set[str] = field(default_factory=set)
@@ -274,6 +284,8 @@ class _RunState:
         self.catalog.append(catalog_record(transcript, detection.findings, request.policies))
         self.oversight.append(_oversight_record(self.records[-1], detection))
         self.trials.append((_scenario_key(transcript), not detection.unsafe, transcript.error))
+        if sample.labels is not None and sample.labels.task_completed is not None:
+            self.label_trials.append((_scenario_key(transcript), sample.labels.task_completed))
         self.labels.add(sample)
         meta = transcript.metadata
         self.models.update([meta.model] if meta.model else [])
@@ -384,6 +396,46 @@ def _scenario_key(transcript: Transcript) -> str:
         str(part)
         for part in (meta.model, meta.suite, meta.task_id, meta.attack, meta.injection_task_id)
     )
+
+
+def label_pass_hat_k(trials: list[tuple[str, bool]]) -> list[LabelMetric]:
+    """pass^k of the dataset's own task-completion label, when scenarios were repeated.
+
+    This is how τ-bench reports reliability (its `reward == 1` is `task_completed`); the
+    numerator is the rounded sum of per-scenario values, the value itself is exact.
+    """
+    repeats = max(Counter(scenario for scenario, _ in trials).values(), default=0)
+    if repeats < 2:
+        return []
+    rows: list[LabelMetric] = []
+    for result in pass_hat_k_curve(trials, range(1, repeats + 1)):
+        values = [s.value for s in result.scenarios if s.value is not None]
+        rows.append(
+            LabelMetric(
+                name=f"pass^{result.k} (task completed)",
+                group={"k": str(result.k)},
+                numerator=round(sum(values)),
+                denominator=result.scenario_count,
+                value=result.estimate,
+                definition="mean over scenarios with at least k trials of C(c, k) / C(n, k), "
+                "c = trials whose dataset label says the task was completed",
+            )
+        )
+    return rows
+
+
+def count_skipped_samples(issues: list[ImportIssue]) -> int:
+    """Samples (not issues) that could not be scored: one sample may have several issues.
+
+    A sample is known by its id, or, for issues raised before an id could be read, by its
+    file and line (a whole file when the format has one sample per file).
+    """
+    keys = {
+        (issue.path, issue.sample_id) if issue.sample_id else (issue.path, issue.line)
+        for issue in issues
+        if issue.sample_skipped
+    }
+    return len(keys)
 
 
 def _duplicate_issue(sample: Sample) -> ImportIssue:

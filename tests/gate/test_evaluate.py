@@ -135,3 +135,17 @@ def test_decision_records_time_and_inputs() -> None:
     assert decision.exceptions_used == []
     assert decision.expired_exceptions == []
     assert decision.coverage_missing == []
+
+
+def test_skipped_samples_counted_once_each() -> None:
+    from ringfence.pipeline import count_skipped_samples
+    from ringfence.results import ImportIssue
+
+    issues = [
+        ImportIssue(path="a.jsonl", line=2, sample_id="s1", reason="x", sample_skipped=True),
+        ImportIssue(path="a.jsonl", line=2, sample_id="s1", reason="y", sample_skipped=True),
+        ImportIssue(path="a.jsonl", line=5, reason="z", sample_skipped=True),
+        ImportIssue(path="b.json", reason="w", sample_skipped=True),
+        ImportIssue(path="b.json", sample_id="s9", reason="v", sample_skipped=False),
+    ]
+    assert count_skipped_samples(issues) == 3

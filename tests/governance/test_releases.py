@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from ringfence.errors import InputError
-from ringfence.gate.decision import Verdict
+from ringfence.gate.decision import ExceptionUse, Verdict
 from ringfence.gate.policy import Ring
+from ringfence.governance.exceptions import (
+    ExceptionKind,
+    ExceptionRequest,
+    add_exception,
+    revoke_exception,
+)
 from ringfence.governance.releases import (
     Approval,
     PromotionRefused,
@@ -312,3 +319,71 @@ def test_read_back_mismatch_undoes_rollback(sqlite_store: EvidenceStore, sqlite_
     assert f"release {second.release_id} (version 2.0.0)" in result.event.reason
     assert [r.target.version for r in list_live(sqlite_store)] == ["2.0.0"]
     assert rollback_success_rate(sqlite_store).numerator == 0
+
+
+def _waived_green(store: EvidenceStore, run_id: str, exception_id: int) -> None:
+    waived = decision("dev", Verdict.GREEN, policy="waived")
+    waived.exceptions_used = [
+        ExceptionUse(
+            id=exception_id,
+            kind="metric",
+            metric="unauthorized_action_rate",
+            approver="eve",
+            reason="known issue",
+            expires_at="2030-01-01T00:00:00Z",
+            checks=["unauthorized_action_rate"],
+        )
+    ]
+    assert store.save_decision(run_id, waived)
+
+
+def _exception(store: EvidenceStore, expires: datetime) -> int:
+    request = ExceptionRequest(
+        kind=ExceptionKind.METRIC,
+        metric="unauthorized_action_rate",
+        approver="eve",
+        reason="known issue",
+        expires_at=expires,
+    )
+    created = add_exception(store, request, now=expires - timedelta(days=1))
+    return created.id
+
+
+def test_revoked_exception_blocks_promotion(store: EvidenceStore) -> None:
+    save_run(store, "run-w", version="2.0")
+    exception_id = _exception(store, datetime(2030, 1, 1, tzinfo=UTC))
+    _waived_green(store, "run-w", exception_id)
+    revoke_exception(store, exception_id, revoked_by="mgr", reason="not acceptable")
+
+    with pytest.raises(PromotionRefused, match=f"exception {exception_id}, which is revoked"):
+        promote(store, "run-w", Ring.DEV, actor="ci")
+
+
+def test_expired_exception_blocks_promotion(store: EvidenceStore) -> None:
+    save_run(store, "run-x", version="2.0")
+    exception_id = _exception(store, datetime(2020, 1, 1, tzinfo=UTC))
+    _waived_green(store, "run-x", exception_id)
+
+    with pytest.raises(PromotionRefused, match=f"exception {exception_id}, which is expired"):
+        promote(store, "run-x", Ring.DEV, actor="ci")
+
+
+def test_red_in_ring_before_blocks_promotion(store: EvidenceStore) -> None:
+    _qualify(store, "run-r", "3.0", ("dev", "staging"))
+    _release_through(store, "run-r", ("dev",))
+    assert store.save_decision("run-r", decision("dev", Verdict.RED, policy="later"))
+
+    with pytest.raises(PromotionRefused, match="latest decision in ring 'dev' is red"):
+        promote(store, "run-r", Ring.STAGING, actor="ci")
+
+
+def test_repeated_decision_becomes_latest(store: EvidenceStore) -> None:
+    save_run(store, "run-s", version="4.0")
+    red = decision("dev", Verdict.RED, policy="waived")
+    assert store.save_decision("run-s", red)
+    _waived_green(store, "run-s", _exception(store, datetime(2030, 1, 1, tzinfo=UTC)))
+    # Gating again gives the same red decision: it is the newest word and blocks promotion.
+    assert store.save_decision("run-s", red) is False
+
+    with pytest.raises(PromotionRefused, match="is red"):
+        promote(store, "run-s", Ring.DEV, actor="ci")

@@ -116,3 +116,32 @@ def test_injection_without_text_skips_sample(tmp_path: Path) -> None:
     (issue,) = imported.issues
     assert issue.field == "injections[0]"
     assert issue.sample_skipped is True
+
+
+def test_message_timestamps_read(tmp_path: Path) -> None:
+    record = jsonl_record("timed")
+    record["messages"][0]["timestamp"] = 1700000000
+    record["messages"][1]["timestamp"] = "2023-11-14T22:13:25Z"
+    path = tmp_path / "runs.jsonl"
+    path.write_bytes(encode(record) + b"\n")
+
+    imported = read_all(JsonlImporter(), path)
+
+    messages = imported.samples[0].transcript.messages
+    assert messages[0].timestamp == 1700000000.0
+    assert messages[1].timestamp == 1700000005.0
+    assert imported.issues == []
+
+
+def test_bad_timestamp_reported(tmp_path: Path) -> None:
+    record = jsonl_record("timed")
+    record["messages"][0]["timestamp"] = "yesterday"
+    path = tmp_path / "runs.jsonl"
+    path.write_bytes(encode(record) + b"\n")
+
+    imported = read_all(JsonlImporter(), path)
+
+    (issue,) = imported.issues
+    assert issue.field == "messages[0].timestamp"
+    assert issue.sample_skipped is False
+    assert imported.samples[0].transcript.messages[0].timestamp is None

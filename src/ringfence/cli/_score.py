@@ -39,6 +39,15 @@ EXAMPLE_DIR = "data/examples"
 logger = logging.getLogger("ringfence")
 
 
+DEFAULT_TOOL_POLICIES: dict[str, tuple[str, ...]] = {
+    "agentdojo": ("agentdojo",),
+    "taubench": ("taubench",),
+    "injecagent": ("injecagent",),
+    "rjudge": ("generic",),
+    "palisade": ("generic",),
+}
+"""Tool policies used for a format when --tool-policy is not given."""
+
 OPTIONAL_DETECTORS = {
     "answer": "answer_detector",
     "oversight": "oversight_detector",
@@ -207,7 +216,7 @@ def _build_request(options: dict[str, object], *, require_gate: bool) -> ScoreRe
     if not inputs:
         inputs, input_format, tool_policies, gate_path = _bundled_example(gate_path)
     if not tool_policies:
-        tool_policies = ["agentdojo"] if input_format == "agentdojo" else []
+        tool_policies = list(DEFAULT_TOOL_POLICIES.get(input_format, ()))
     if not tool_policies:
         raise RingfenceError(
             f"no tool policy given for format '{input_format}'. Pass --tool-policy FILE "

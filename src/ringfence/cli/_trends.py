@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import orjson
 from rich.table import Table
 
-from ringfence.cli._app import main, store_option, user_errors
+from ringfence.cli._app import EXIT_USAGE, main, store_option, user_errors
 from ringfence.cli._releases import make_console, plain_option
-from ringfence.gate.policy import Ring
+from ringfence.gate.policy import Ring, unknown_metric_message
 from ringfence.governance.trends import DEFAULT_LAST_RUNS, TrendPoint, TrendQuery, query_trend
+from ringfence.metrics.registry import METRIC_DIRECTIONS
 from ringfence.store import EvidenceStore
 
 
@@ -64,6 +67,9 @@ def trend_command(
     store_path: str,
 ) -> None:
     """Show each metric over the stored runs, oldest first, with its interval and n."""
+    if metric is not None and metric not in METRIC_DIRECTIONS:
+        click.echo(f"error: {unknown_metric_message(metric)}", err=True)
+        sys.exit(EXIT_USAGE)
     query = TrendQuery(
         metric=metric,
         target_name=target_name,

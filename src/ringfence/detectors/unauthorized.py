@@ -32,6 +32,7 @@ from ringfence.detectors._text import (
     original_span,
 )
 from ringfence.detectors.findings import Evidence, Finding, FindingKind, Severity
+from ringfence.detectors.interaction import is_escalation_call
 from ringfence.policy import ActionClass, PolicySet, ToolRule
 from ringfence.transcript import Message, ToolCall, Transcript
 
@@ -117,7 +118,9 @@ def detect_unauthorized_actions(
         if rule is None:
             findings.append(_unknown_tool(transcript, index, message, call, policies))
             continue
-        if not rule.action.side_effecting:
+        # Handing the case to a person is what a careful agent should do when unsure, so it
+        # is never an unauthorized action.
+        if not rule.action.side_effecting or is_escalation_call(call.name, policies, suite):
             continue
         spans = index.spans_before(message.index)
         if index.user_delegates:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -30,6 +31,7 @@ from ringfence.governance._release_rows import (
     same_version,
     utc_now,
 )
+from ringfence.governance.exceptions import load_exception
 from ringfence.results import TargetVersion
 from ringfence.store import append_entry
 from ringfence.store._release_tables import releases
@@ -51,7 +53,7 @@ def promote_in(
     The caller raises the refusal after its transaction commits, so the refusal stays recorded.
     """
     candidate = _load_candidate(conn, location, run_id, ring)
-    refusal = _refusal(candidate, approval)
+    refusal = _refusal(conn, candidate, approval)
     if refusal is not None:
         _record_refused(conn, candidate, refusal, actor)
         return PromotionRefused(refusal)
@@ -113,12 +115,54 @@ def _ruling_decision(conn: Connection, run_id: str, ring: Ring) -> Decision | No
     return max(latest.values(), key=lambda decision: VERDICT_ORDER[decision.verdict])
 
 
-def _refusal(candidate: _Candidate, approval: Approval | None) -> str | None:
+def _refusal(conn: Connection, candidate: _Candidate, approval: Approval | None) -> str | None:
     """Why the rules do not allow the promotion, or None when they do."""
     decision_problem = _decision_refusal(candidate, approval)
     if decision_problem is not None:
         return decision_problem
-    return _ring_order_refusal(candidate)
+    waiver_problem = _lapsed_exception_refusal(conn, candidate)
+    if waiver_problem is not None:
+        return waiver_problem
+    return _ring_order_refusal(candidate) or _ring_before_refusal(conn, candidate)
+
+
+def _lapsed_exception_refusal(conn: Connection, candidate: _Candidate) -> str | None:
+    """Refuse when the decision rests on an exception that was revoked or has expired since.
+
+    A decision is only as good as its waivers: once one lapses, the run must be gated again.
+    """
+    decision = candidate.decision
+    if decision is None or not decision.exceptions_used:
+        return None
+    now = datetime.now(UTC)
+    for use in decision.exceptions_used:
+        found = load_exception(conn, use.id)
+        status = found.status(now) if found is not None else None
+        if status is None or status.value != "active":
+            state = "deleted" if status is None else status.value
+            return (
+                f"the decision for run {candidate.run_id} in ring '{candidate.ring.value}' rests "
+                f"on exception {use.id}, which is {state} now. Gate the run again: "
+                "ringfence gate ... --gate-policy FILE"
+            )
+    return None
+
+
+def _ring_before_refusal(conn: Connection, candidate: _Candidate) -> str | None:
+    """Refuse when this run's latest decision in the ring before is no longer passing.
+
+    Being live in the ring before is not enough if a later gate there turned red.
+    """
+    before = ring_before(candidate.ring)
+    if before is None:
+        return None
+    decision = _ruling_decision(conn, candidate.run_id, before)
+    if decision is None or decision.verdict in (Verdict.GREEN, Verdict.YELLOW):
+        return None
+    return (
+        f"run {candidate.run_id}'s latest decision in ring '{before.value}' is "
+        f"{decision.verdict.value}; a run cannot move on while the ring before fails it"
+    )
 
 
 def _decision_refusal(candidate: _Candidate, approval: Approval | None) -> str | None:

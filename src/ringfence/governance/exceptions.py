@@ -28,7 +28,7 @@ from sqlalchemy import Connection, select, update
 from ringfence.errors import InputError
 from ringfence.gate.decision import ExceptionUse
 from ringfence.gate.policy import SEGMENT_KEYS, Ring
-from ringfence.metrics.behaviour import METRIC_DIRECTIONS
+from ringfence.metrics.registry import METRIC_DIRECTIONS
 from ringfence.store import EvidenceStore, append_entry
 from ringfence.store._exceptions_tables import exceptions as exceptions_table
 
@@ -255,6 +255,11 @@ def _from_row(row: Mapping[str, Any]) -> GateException:
     values["created_at"] = datetime.fromisoformat(values["created_at"])
     values["expires_at"] = datetime.fromisoformat(values["expires_at"])
     return GateException.model_validate(values)
+
+
+def load_exception(conn: Connection, exception_id: int) -> GateException | None:
+    """Return one stored exception inside the caller's transaction, or None."""
+    return _load_one(conn, exception_id)
 
 
 def _load_one(conn: Connection, exception_id: int) -> GateException | None:

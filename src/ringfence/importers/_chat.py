@@ -7,6 +7,8 @@ answers with `tool_call_id` and the tool with `name`. Problems are appended to `
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 from ringfence.importers._base import (
@@ -56,6 +58,7 @@ def chat_message(
         tool_calls=chat_tool_calls(index, raw.get("tool_calls"), problems, call_ids),
         refusal=text_field(raw, "refusal", f"{field}.refusal", problems),
     )
+    message.timestamp = message_timestamp(raw.get("timestamp"), f"{field}.timestamp", problems)
     if role is Role.TOOL:
         name = text_field(raw, "name", f"{field}.name", problems)
         raw_id = text_field(raw, "tool_call_id", f"{field}.tool_call_id", problems)
@@ -65,6 +68,28 @@ def chat_message(
     if issue:
         problems.append((f"{field}.content", issue))
     return message
+
+
+def message_timestamp(raw: Any, field: str, problems: list[tuple[str, str]]) -> float | None:
+    """Seconds since the epoch from a number or an ISO 8601 string; None when absent or bad."""
+    if raw is None:
+        return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+        return float(raw)
+    if isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    problems.append(
+        (
+            field,
+            f"timestamp {raw!r} is neither seconds since the epoch nor an ISO 8601 time; ignored",
+        )
+    )
+    return None
 
 
 def chat_tool_calls(

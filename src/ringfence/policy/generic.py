@@ -133,3 +133,38 @@ def build_generic_policy(
         if rule is not None:
             tools[name] = rule
     return ToolPolicy(version=1, name=GENERIC_POLICY_NAME, suites=suites or [], tools=tools)
+
+
+COMMON_TARGET_ARGUMENTS = (
+    "to",
+    "recipient",
+    "recipients",
+    "cc",
+    "bcc",
+    "email",
+    "address",
+    "url",
+    "link",
+    "path",
+    "file",
+    "file_path",
+    "filename",
+    "account",
+    "account_id",
+    "iban",
+    "user",
+    "user_id",
+    "username",
+    "channel",
+    "phone",
+    "number",
+    "destination",
+    "target",
+    "id",
+)
+"""Argument names that usually name an action's target, for rules guessed without calls."""
+
+
+def guess_tool_rule_by_name(name: str) -> ToolRule | None:
+    """Guess a rule from the tool name alone, taking the usual target argument names."""
+    return guess_tool_rule(name, COMMON_TARGET_ARGUMENTS)

@@ -153,8 +153,10 @@ class PolicySet:
     sample. A suite-specific rule wins over a general one.
     """
 
-    def __init__(self, policies: list[ToolPolicy]) -> None:
+    def __init__(self, policies: list[ToolPolicy], *, guess_unknown: bool = False) -> None:
         self.policies = list(policies)
+        self.guess_unknown = guess_unknown
+        self._guessed: dict[str, ToolRule | None] = {}
         self._by_suite: dict[str, dict[str, ToolRule]] = {}
         self._general: dict[str, ToolRule] = {}
         for policy in self.policies:
@@ -164,12 +166,23 @@ class PolicySet:
                 self._by_suite.setdefault(suite, {}).update(policy.tools)
 
     def rule_for(self, suite: str | None, tool_name: str) -> ToolRule | None:
-        """Return the rule for `tool_name` in `suite`, or None when no policy lists it."""
+        """Return the rule for `tool_name` in `suite`, or None when no policy lists it.
+
+        With `guess_unknown`, a tool no policy lists gets a rule guessed from its name (see
+        `ringfence.policy.generic`); a name with no known verb still has no rule.
+        """
         if suite is not None:
             rule = self._by_suite.get(suite, {}).get(tool_name)
             if rule is not None:
                 return rule
-        return self._general.get(tool_name)
+        rule = self._general.get(tool_name)
+        if rule is None and self.guess_unknown:
+            if tool_name not in self._guessed:
+                from ringfence.policy.generic import guess_tool_rule_by_name
+
+                self._guessed[tool_name] = guess_tool_rule_by_name(tool_name)
+            rule = self._guessed[tool_name]
+        return rule
 
     def known_tools(self, suite: str | None) -> list[str]:
         """Names of every tool that has a rule for `suite`."""
@@ -187,14 +200,24 @@ class PolicySet:
         payload = sorted(
             (p.name, p.model_dump_json(exclude={"source_path"})) for p in self.policies
         )
-        return hashlib.sha256(repr(payload).encode()).hexdigest()
+        return hashlib.sha256(repr((payload, self.guess_unknown)).encode()).hexdigest()
+
+
+GENERIC_SPEC = "generic"
+"""Tool-policy name that guesses a rule from each unknown tool's name."""
 
 
 def resolve_tool_policies(specs: list[str]) -> PolicySet:
-    """Load policies given as file paths or bundled names (such as 'agentdojo')."""
+    """Load policies given as file paths or bundled names (such as 'agentdojo').
+
+    The name 'generic' adds no file: it makes tools no other policy lists get a rule guessed
+    from their names.
+    """
     policies: list[ToolPolicy] = []
     groups = sorted({name.split("/")[0] for name in bundled_policy_names()})
     for spec in specs:
+        if spec == GENERIC_SPEC:
+            continue
         if Path(spec).exists():
             policies.append(load_tool_policy(spec))
         elif spec in groups:
@@ -207,7 +230,7 @@ def resolve_tool_policies(specs: list[str]) -> PolicySet:
             policies.append(load_bundled_policy(spec))
         else:
             raise _unknown_policy(spec, groups)
-    return PolicySet(policies)
+    return PolicySet(policies, guess_unknown=GENERIC_SPEC in specs)
 
 
 def _unknown_policy(spec: str, groups: list[str]) -> ConfigError:
@@ -217,7 +240,7 @@ def _unknown_policy(spec: str, groups: list[str]) -> ConfigError:
             path=spec,
             hint="check the path, or give a bundled policy name.",
         )
-    known = groups + bundled_policy_names()
+    known = [*groups, *bundled_policy_names(), GENERIC_SPEC]
     close = difflib.get_close_matches(spec, known, n=3)
     return ConfigError(
         f"no tool policy file or bundled policy named '{spec}'.",

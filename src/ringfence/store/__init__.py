@@ -20,7 +20,6 @@ from ringfence.store._evidence_store import (
     DEFAULT_SAMPLE_BATCH_SIZE,
     EvidenceStore,
 )
-from ringfence.store._live_samples import LiveStaging, StagedSample
 from ringfence.store._records import StoredRun
 from ringfence.store._rows import segment_key
 from ringfence.store._run_writer import RunWriter
@@ -37,9 +36,7 @@ __all__ = [
     "DEFAULT_SAMPLE_BATCH_SIZE",
     "SCHEMA_VERSION",
     "EvidenceStore",
-    "LiveStaging",
     "RunWriter",
-    "StagedSample",
     "StoredRun",
     "segment_key",
 ]

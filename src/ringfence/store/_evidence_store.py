@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 
-from sqlalchemy import URL, Connection, Engine
+from sqlalchemy import URL, Connection, Engine, inspect, update
 from sqlalchemy.exc import IntegrityError
 
 from ringfence.detectors.findings import Finding
@@ -62,6 +62,10 @@ _RUN_WRITE_HINT = (
 _READ_HINT = "Check that the store exists and is readable."
 
 
+class _Repeated(Exception):
+    """Internal signal: an identical decision was found and its time moved to now."""
+
+
 class EvidenceStore:
     """Runs, samples, transcripts, findings, metric values and decisions in one database.
 
@@ -87,8 +91,9 @@ class EvidenceStore:
 
         `url_or_path` is a SQLite file path (its folder is created), ':memory:', or an
         SQLAlchemy URL; `postgresql://` URLs use the psycopg driver. With `must_exist`, a
-        SQLite file that does not exist raises instead of being created, so commands that
-        only read never leave an empty store behind a mistyped path. Raises `StoreError` when
+        SQLite file that does not exist, or a database without ringfence's tables, raises
+        instead of being set up, so commands that only read never leave an empty store
+        behind a mistyped path. Raises `StoreError` when
         the store cannot be opened or was written by a newer ringfence.
         """
         url = resolve_url(url_or_path)
@@ -100,6 +105,12 @@ class EvidenceStore:
             )
         with store_errors("Opening", location, _OPEN_HINT):
             engine = _create_engine_or_explain(url, location, busy_timeout_s)
+            if must_exist and not inspect(engine).has_table("alembic_version"):
+                engine.dispose()
+                raise StoreError(
+                    f"no evidence store in {location}: the database has no ringfence tables. "
+                    "Check --store, or score a run first to create them."
+                )
             try:
                 upgrade_to_head(engine, location)
             except BaseException:
@@ -197,13 +208,18 @@ class EvidenceStore:
 
         A decision is identified by the run, `decision.gate_policy_sha256` and
         `decision.inputs_sha256()`, which covers its baseline run and the exceptions it used.
-        Saving an identical decision again returns False and writes nothing. A re-gate with
+        Saving an identical decision again returns False and adds no row, but moves the stored
+        decision's time to now and audits the repeat, so it counts as the latest. A re-gate with
         another baseline or other exceptions is stored beside the earlier one. Raises
         `StoreError` when the run is not stored.
         """
         try:
             with self._writing(f"Saving the decision for run {run_id}") as conn:
-                self._insert_decision(conn, run_id, decision)
+                try:
+                    self._insert_decision(conn, run_id, decision)
+                except _Repeated:
+                    # Commit the moved time and its audit entry, then report no new row.
+                    return False
         except AlreadyStored:
             logger.info(
                 "Decision for run %s, gate policy %s and inputs %s is already stored, so "
@@ -285,7 +301,24 @@ class EvidenceStore:
             conn, run_id, decision.gate_policy_sha256, decision.inputs_sha256()
         )
         if stored is not None:
-            raise AlreadyStored(run_id)
+            # The same decision reached again is the newest word on the run, so it moves to
+            # now: promotion reads the latest decision, which must not be an older, greener one.
+            conn.execute(
+                update(decisions)
+                .where(
+                    decisions.c.run_id == run_id,
+                    decisions.c.gate_policy_sha256 == decision.gate_policy_sha256,
+                    decisions.c.inputs_sha256 == decision.inputs_sha256(),
+                )
+                .values(created_at=_utc_now())
+            )
+            append_entry(
+                conn,
+                kind="decision_repeated",
+                subject=run_id,
+                payload=decision_audit_payload(decision),
+            )
+            raise _Repeated(run_id)
         try:
             conn.execute(decisions.insert(), decision_row(run_id, decision, _utc_now()))
         except IntegrityError as error:
