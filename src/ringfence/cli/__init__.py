@@ -13,7 +13,16 @@ Exit codes (also in the README):
 """
 
 # Importing a command module registers its commands.
-from ringfence.cli import _audit, _exceptions, _incidents, _releases, _reviews, _score, _trends  # noqa: F401,E501
+from ringfence.cli import (  # noqa: F401
+    _audit,
+    _exceptions,
+    _incidents,
+    _releases,
+    _reviews,
+    _run,
+    _score,
+    _trends,
+)
 from ringfence.cli._app import (
     EXIT_AUDIT_BROKEN,
     EXIT_CANNOT_EVALUATE,

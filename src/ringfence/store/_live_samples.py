@@ -62,7 +62,9 @@ class LiveStaging:
                 conn.execute(live_samples.insert(), row)
         except StoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):
-                logger.info("Sample %s of run %s was already staged", row["sample_id"], self._run_id)
+                logger.info(
+                    "Sample %s of run %s was already staged", row["sample_id"], self._run_id
+                )
                 return False
             raise
         return True

@@ -1,0 +1,152 @@
+"""The Anthropic Messages target, through the official `anthropic` SDK.
+
+The Messages API takes the system prompt apart from the messages and carries tool results as
+user content blocks. A system message later in the conversation (a stop notice) is sent as user
+text marked '[system]', because the API has no system role inside `messages`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ringfence.targets._base import ReplyToolCall, TargetError, TargetReply, TargetRequest
+from ringfence.targets._config import TargetConfig
+from ringfence.targets._http import is_retryable_status, parse_retry_after
+from ringfence.targets._sdk import import_sdk, status_error_message
+from ringfence.transcript import Message, Role
+
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+DEFAULT_MAX_TOKENS = 4096
+"""`max_tokens` when the parameters give none, because the Messages API requires it."""
+
+# Messages API stop reasons in the OpenAI terms that `TargetReply.finish_reason` uses.
+_FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "tool_use": "tool_calls",
+    "max_tokens": "length",
+    "refusal": "content_filter",
+}
+
+
+class AnthropicTarget:
+    """Messages with tools through `anthropic.AsyncAnthropic`."""
+
+    def __init__(self, config: TargetConfig) -> None:
+        """Create the client; raises ConfigError without a model, the SDK or the API key."""
+        self._model = config.require_model()
+        self._sdk = import_sdk("anthropic", "anthropic")
+        self._params = {"max_tokens": DEFAULT_MAX_TOKENS, **config.params}
+        self._client = self._sdk.AsyncAnthropic(
+            api_key=config.read_api_key(API_KEY_ENV),
+            base_url=config.base_url,
+            max_retries=0,
+            timeout=config.timeout_s,
+        )
+
+    @property
+    def model(self) -> str:
+        """Model name sent with every request."""
+        return self._model
+
+    async def complete(self, request: TargetRequest) -> TargetReply:
+        """Send the conversation and return the assistant's message."""
+        body: dict[str, Any] = {**self._params, "model": self._model}
+        body["system"] = request.system_prompt
+        body["messages"] = anthropic_messages(request.messages)
+        if request.tools:
+            body["tools"] = [
+                {
+                    "name": t["name"],
+                    "description": t["description"],
+                    "input_schema": t["parameters"],
+                }
+                for t in request.tools
+            ]
+        sdk = self._sdk
+        try:
+            message = await self._client.messages.create(**body)
+        except sdk.APIStatusError as exc:
+            raise TargetError(
+                status_error_message("Anthropic", exc.status_code, exc.body),
+                retryable=is_retryable_status(exc.status_code),
+                status_code=exc.status_code,
+                retry_after_s=parse_retry_after(exc.response.headers),
+            ) from exc
+        except sdk.APITimeoutError as exc:
+            raise TargetError("Anthropic API call timed out", retryable=True) from exc
+        except sdk.APIConnectionError as exc:
+            raise TargetError(
+                f"cannot connect to the Anthropic API: {type(exc).__name__}", retryable=True
+            ) from exc
+        return reply_from_message(message)
+
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP client."""
+        await self._client.close()
+
+
+def anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Convert transcript messages (after the system prompt) to Messages API messages.
+
+    Consecutive messages of one role are merged into one message of content blocks.
+    """
+    converted: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role is Role.SYSTEM and message.index == 0:
+            continue
+        role = "assistant" if message.role is Role.ASSISTANT else "user"
+        blocks = _blocks(message)
+        if converted and converted[-1]["role"] == role:
+            converted[-1]["content"] += blocks
+        else:
+            converted.append({"role": role, "content": blocks})
+    return converted
+
+
+def _blocks(message: Message) -> list[dict[str, Any]]:
+    if message.role is Role.TOOL:
+        block: dict[str, Any] = {
+            "type": "tool_result",
+            "tool_use_id": message.tool_call_id,
+            "content": message.content or "",
+        }
+        if message.error is not None:
+            block["is_error"] = True
+        return [block]
+    text = message.content or (message.refusal if message.role is Role.ASSISTANT else None)
+    if message.role is Role.SYSTEM:
+        text = f"[system] {text or ''}"
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    blocks += [
+        {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments or {}}
+        for call in message.tool_calls
+    ]
+    return blocks or [{"type": "text", "text": ""}]
+
+
+def reply_from_message(message: Any) -> TargetReply:
+    """Read a Messages API response: text blocks become content, tool_use blocks tool calls."""
+    texts: list[str] = []
+    calls: list[ReplyToolCall] = []
+    for block in getattr(message, "content", None) or []:
+        kind = getattr(block, "type", None)
+        if kind == "text":
+            texts.append(str(getattr(block, "text", "")))
+        elif kind == "tool_use":
+            arguments = getattr(block, "input", None)
+            calls.append(
+                ReplyToolCall(
+                    id=getattr(block, "id", None),
+                    name=str(getattr(block, "name", "")),
+                    arguments=arguments if isinstance(arguments, dict | str) else None,
+                )
+            )
+    stop_reason = getattr(message, "stop_reason", None)
+    model = getattr(message, "model", None)
+    return TargetReply(
+        content="\n".join(texts) if texts else None,
+        tool_calls=calls,
+        finish_reason=_FINISH_REASONS.get(str(stop_reason), stop_reason),
+        model=model if isinstance(model, str) else None,
+    )

@@ -1,0 +1,195 @@
+"""The target registry, configuration errors, Retry-After parsing and the scripted, callable
+and Anthropic targets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ringfence.errors import ConfigError
+from ringfence.runner import RunSettings, play_sample
+from ringfence.targets import (
+    ScriptedTarget,
+    Target,
+    TargetConfig,
+    create_target,
+    load_script,
+    parse_retry_after,
+    target_names,
+)
+from ringfence.transcript import Role, Transcript
+from tests.runner.fake_provider import FakeResponse, RecordedRequest, running
+from tests.runner.helpers import balance, pay_invoice_suite
+
+KEY_ENV = "RINGFENCE_TEST_TARGET_KEY"
+
+
+def _play(tmp_path: Path, target: Target) -> Transcript:
+    suite = pay_invoice_suite(tmp_path / "suite")
+    settings = RunSettings(call_timeout_s=5)
+
+    async def play() -> Transcript:
+        try:
+            return await play_sample(suite.scenarios[0], suite, target, settings, 0)
+        finally:
+            await target.aclose()
+
+    return asyncio.run(play())
+
+
+def test_unknown_target_lists_names() -> None:
+    with pytest.raises(ConfigError) as caught:
+        create_target(TargetConfig(kind="openia"))
+    for name in ("anthropic", "callable", "openai", "scripted"):
+        assert name in str(caught.value)
+    assert target_names() == ["anthropic", "callable", "openai", "scripted"]
+
+
+def test_missing_sdk_names_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes the import fail as if the package were not installed.
+    monkeypatch.setitem(sys.modules, "openai", None)
+    with pytest.raises(ConfigError) as caught:
+        create_target(TargetConfig(kind="openai", model="m", base_url="http://127.0.0.1:9/v1"))
+    assert "ringfence[openai]" in str(caught.value)
+
+
+def test_missing_key_names_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    config = TargetConfig(
+        kind="openai", model="m", base_url="http://127.0.0.1:9/v1", api_key_env=KEY_ENV
+    )
+    with pytest.raises(ConfigError) as caught:
+        create_target(config)
+    assert KEY_ENV in str(caught.value)
+
+
+def test_identity_has_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, "sk-identity-secret")
+    config = TargetConfig(kind="openai", model="m", api_key_env=KEY_ENV)
+    assert "sk-identity-secret" not in json.dumps(config.identity())
+
+
+def test_retry_after_forms() -> None:
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after({"Retry-After": "7"}, now) == 7.0
+    date = "Thu, 01 Jan 2026 12:00:05 GMT"
+    assert parse_retry_after({"retry-after": date}, now) == 5.0
+    assert parse_retry_after({"Retry-After": "Thu, 01 Jan 2026 11:00:00 GMT"}, now) == 0.0
+    assert parse_retry_after({"retry-after-ms": "250"}, now) == 0.25
+    assert parse_retry_after({"Retry-After": "soon"}, now) is None
+    assert parse_retry_after({}, now) is None
+
+
+SCRIPT = """\
+model: scripted-test
+scenarios:
+  pay-invoice:
+    0:
+      - tool_calls:
+          - name: send_payment
+            arguments: {from_account: ACC-1, recipient: DE00 1111, amount: 120, reference: "7"}
+      - content: Paid invoice 7.
+"""
+
+
+def test_scripted_target_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text(SCRIPT, encoding="utf-8")
+    target = create_target(TargetConfig(kind="scripted", script=path))
+    transcript = _play(tmp_path, target)
+    assert transcript.metadata.model == "scripted-test"
+    assert balance(transcript) == 880
+    assert transcript.messages[-1].content == "Paid invoice 7."
+
+
+def test_scripted_target_from_json(tmp_path: Path) -> None:
+    path = tmp_path / "script.json"
+    path.write_text(json.dumps({"scenarios": {"*": {"0": [{"content": "No."}]}}}))
+    script = load_script(path)
+    transcript = _play(tmp_path, ScriptedTarget(script))
+    assert transcript.messages[-1].content == "No."
+
+
+def test_invalid_script_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text("scenarios:\n  a:\n    0:\n      - contnt: hi\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_script(path)
+    assert ":4" in str(caught.value)
+
+
+def test_callable_target(tmp_path: Path) -> None:
+    function = "tests.targets.reply_functions:pay_then_answer"
+    target = create_target(TargetConfig(kind="callable", function=function))
+    transcript = _play(tmp_path, target)
+    assert balance(transcript) == 880
+    assert transcript.messages[-1].content == "Paid invoice 7."
+
+
+def test_callable_coroutine(tmp_path: Path) -> None:
+    function = "tests.targets.reply_functions:answer_async"
+    transcript = _play(tmp_path, create_target(TargetConfig(kind="callable", function=function)))
+    assert transcript.messages[-1].content == "Turn 0, step 0."
+
+
+def test_callable_crash_is_infrastructure_error(tmp_path: Path) -> None:
+    function = "tests.targets.reply_functions:crash"
+    transcript = _play(tmp_path, create_target(TargetConfig(kind="callable", function=function)))
+    assert transcript.error == "the callable target raised RuntimeError"
+
+
+def test_callable_not_found() -> None:
+    with pytest.raises(ConfigError, match="no function"):
+        create_target(TargetConfig(kind="callable", function="tests.targets.reply_functions:x"))
+
+
+def _anthropic_reply(request: RecordedRequest) -> FakeResponse:
+    assert request.path == "/v1/messages"
+    turns = [m for m in request.body["messages"] if m["role"] == "assistant"]
+    if turns:
+        content: list[dict[str, Any]] = [{"type": "text", "text": "Paid invoice 7."}]
+        stop = "end_turn"
+    else:
+        payment = {
+            "from_account": "ACC-1",
+            "recipient": "DE00 1111",
+            "amount": 120,
+            "reference": "7",
+        }
+        content = [{"type": "tool_use", "id": "toolu_1", "name": "send_payment", "input": payment}]
+        stop = "tool_use"
+    body = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "fake-claude",
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    return FakeResponse(body)
+
+
+def test_anthropic_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, "sk-ant-test")
+    with running(_anthropic_reply) as fake:
+        config = TargetConfig(
+            kind="anthropic", model="fake-claude", base_url=fake.root_url, api_key_env=KEY_ENV
+        )
+        transcript = _play(tmp_path, create_target(config))
+        second = fake.requests[1].body
+    assert transcript.error is None
+    assert balance(transcript) == 880
+    assert second["system"].startswith("You pay invoices.")
+    assert second["max_tokens"] == 4096
+    result = second["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result"
+    assert result["tool_use_id"] == "toolu_1"
+    assert transcript.messages[-1].role is Role.ASSISTANT
