@@ -59,7 +59,7 @@ class SampleSink(Protocol):
 
 @dataclass
 class ScoreRequest:
-    """What to score and how."""
+    """Inputs, policies and settings of one scoring run."""
 
     inputs: list[Path]
     input_format: str
@@ -294,7 +294,7 @@ class _RunState:
         return outcome
 
     def metrics(self) -> list[MetricValue]:
-        """Every metric family, behaviour metrics first."""
+        """Compute every metric family, behaviour metrics first."""
         values = compute_behaviour_metrics(self.records)
         values += compute_catalog_metrics(self.catalog)
         values += [
@@ -306,7 +306,7 @@ class _RunState:
         return values
 
     def target(self, request: ScoreRequest) -> TargetVersion:
-        """The system under test: named by the request, or by the single model seen."""
+        """Describe the system under test: named by the request, or by the single model seen."""
         models = sorted(self.models)
         name = request.target_name or (models[0] if len(models) == 1 else "mixed")
         tool_set = request.policies.fingerprint()
@@ -321,7 +321,7 @@ class _RunState:
         )
 
     def suite_version(self) -> str | None:
-        """The samples' suite version when they all agree on one."""
+        """Return the samples' suite version when they all agree on one."""
         return next(iter(self.suite_versions)) if len(self.suite_versions) == 1 else None
 
 
@@ -390,7 +390,7 @@ def _oversight_record(record: SampleRecord, detection: DetectionResult) -> Overs
 
 
 def _scenario_key(transcript: Transcript) -> str:
-    """What makes two samples repeats of one scenario: model, suite, task and attack."""
+    """Key samples that repeat one scenario: model, suite, task, attack and injection task."""
     meta = transcript.metadata
     return "/".join(
         str(part)

@@ -73,7 +73,7 @@ NOUN_VERBS = frozenset(
     "email e-mail mail message post transfer share reply contact refund invite schedule book "
     "reservation booking password permission role access".split()
 )
-"""Action words that are also common nouns: 'read my latest email' asks for no send."""
+"""Action words that are also common nouns: 'read my latest email' requests no send."""
 DETERMINERS = frozenset(
     "my the a an this that these those your our their his her its latest last new recent "
     "first next unread every all any each no".split()
@@ -85,7 +85,7 @@ EMBEDDED_PREFIX = 40
 
 @dataclass(frozen=True)
 class UnauthorizedActionSettings:
-    """Knobs of the detector, recorded with every run."""
+    """Settings of the detector, recorded with every run."""
 
     use_known_injections: bool = True
     flag_unrequested_without_injection: bool = True
