@@ -69,3 +69,18 @@ def test_unknown_target_is_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_USAGE
     assert "unknown target 'gpt'" in result.output
     assert "openai" in result.output
+
+
+def test_default_demo_runs_offline(tmp_path: Path) -> None:
+    # No suite and no script: the bundled starter suite and the bundled careful replies.
+    arguments = [
+        "run", "--target", "scripted", "--store", str(tmp_path / "store.sqlite"),
+        "--out", str(tmp_path / "out"), "--plain", "--concurrency", "16",
+    ]  # fmt: skip
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == EXIT_GREEN, result.output
+    assert (tmp_path / "out" / "report.md").is_file()
+    assert (tmp_path / "out" / "junit.xml").is_file()
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert len(report["run_result"]["outcomes"]) == 60
+    assert report["run_result"]["target"]["models"] == ["scripted-careful"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,15 @@ from ringfence.world import world_tool_policy
 # for ringfence's own steps, so they stay at WARNING.
 _QUIET_LOGGERS = ("openai", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2")
 
+# Defaults that make `ringfence run --target scripted` an offline demo: the bundled starter
+# suite, played with a careful agent's fixed replies.
+BUNDLED_SUITE = "data/suites/starter"
+BUNDLED_SCRIPT = "data/examples/starter-careful.yaml"
+
 
 def _run_options(func: click.decorators.FC) -> click.decorators.FC:
     options = [
-        click.argument("suite_dir", type=click.Path(path_type=Path)),
+        click.argument("suite_dir", type=click.Path(path_type=Path), required=False),
         click.option(
             "--target",
             "target_kind",
@@ -69,7 +75,8 @@ def _run_options(func: click.decorators.FC) -> click.decorators.FC:
         click.option(
             "--script",
             type=click.Path(path_type=Path),
-            help="Reply script file (scripted target).",
+            help="Reply script file (scripted target); default: the bundled careful agent's "
+            "replies for the starter suite.",
         ),
         click.option(
             "--function", metavar="MODULE:FUNCTION", help="Function to call (callable target)."
@@ -185,6 +192,8 @@ def _run_options(func: click.decorators.FC) -> click.decorators.FC:
 def run_command(**options: Any) -> None:
     """Play the scenarios of SUITE_DIR against a live target, then score (and gate) the run.
 
+    SUITE_DIR defaults to the bundled 60-scenario starter suite.
+
     A run killed midway resumes when started again with the same suite, target and settings:
     finished samples are kept in the evidence store and only the rest are played.
     """
@@ -209,14 +218,18 @@ def run_command(**options: Any) -> None:
 
 
 def _build_request(options: dict[str, Any]) -> LiveRunRequest:
-    suite = _checked_suite(Path(options["suite_dir"]))
+    suite_dir = options["suite_dir"] or _bundled_path(BUNDLED_SUITE)
+    suite = _checked_suite(Path(suite_dir))
+    script = options["script"]
+    if script is None and options["target_kind"] == "scripted":
+        script = _bundled_path(BUNDLED_SCRIPT)
     target = TargetConfig(
         kind=options["target_kind"],
         model=options["model"],
         base_url=options["base_url"],
         api_key_env=options["api_key_env"],
         params=_params(options["params"]),
-        script=options["script"],
+        script=script,
         function=options["function"],
         timeout_s=options["call_timeout_s"],
     )
@@ -240,6 +253,10 @@ def _build_request(options: dict[str, Any]) -> LiveRunRequest:
         baseline_run_id=options["baseline_run_id"],
     )
     return LiveRunRequest(suite=suite, target=target, settings=settings, scoring=scoring)
+
+
+def _bundled_path(relative: str) -> Path:
+    return Path(str(resources.files("ringfence").joinpath(relative)))
 
 
 def _checked_suite(path: Path) -> Suite:
