@@ -12,6 +12,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from ringfence.governance.baseline import choose_baseline
 from ringfence.governance.exceptions import load_exceptions
 from ringfence.governance.incidents import open_incident
 from ringfence.importers import ImportItem, get_importer
+from ringfence.judge import Judge
 from ringfence.labels import AgentDojoLabelSummary, compute_agreement, load_published_table
 from ringfence.metrics import ActionRecord, SampleRecord, compute_behaviour_metrics
 from ringfence.metrics.catalog import CatalogRecord, catalog_record, compute_catalog_metrics
@@ -70,6 +72,8 @@ class ScoreRequest:
     target_version: str | None = None
     suite_version: str | None = None
     baseline_run_id: str | None = None
+    # Optional LLM judge of the refusal-quality criteria; None scores with detectors only.
+    judge: Judge | None = None
 
 
 def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
@@ -96,6 +100,9 @@ def fingerprint_inputs(request: ScoreRequest) -> tuple[str, list[InputFile]]:
     digest.update(repr(sorted(request.settings.as_dict().items())).encode())
     identity = (request.target_name, request.target_version, request.suite_version)
     digest.update(repr(identity).encode())
+    if request.judge is not None:
+        # A judged run is another run than the same input scored without the judge.
+        digest.update(repr(sorted(request.judge.settings().items())).encode())
     for relative, sha256 in sorted(identities):
         digest.update(f"{relative}\0{sha256}\n".encode())
     return digest.hexdigest()[:32], files
@@ -147,17 +154,24 @@ def _score_items(
     sink: SampleSink | None,
 ) -> RunResult:
     state = _RunState()
-    for item in items:
-        if isinstance(item, Sample) and item.transcript.sample_id in state.seen_ids:
-            state.issues.append(_duplicate_issue(item))
-        elif isinstance(item, Sample):
-            state.seen_ids.add(item.transcript.sample_id)
-            outcome = state.add_sample(item, request)
-            if sink is not None:
-                sink.add_sample(item, outcome)
-        elif isinstance(item, ImportIssue):
-            logger.info("import issue in %s: %s", item.path, item.reason)
-            state.issues.append(item)
+    # --- LLM judge hook: one judge session per run, when the request sets a judge. ---
+    judging = request.judge.start_run(run_id) if request.judge is not None else None
+    with judging if judging is not None else nullcontext():
+        for item in items:
+            if isinstance(item, Sample) and item.transcript.sample_id in state.seen_ids:
+                state.issues.append(_duplicate_issue(item))
+            elif isinstance(item, Sample):
+                state.seen_ids.add(item.transcript.sample_id)
+                outcome = state.add_sample(item, request)
+                if judging is not None:
+                    judging.judge_sample(item.transcript)
+                if sink is not None:
+                    sink.add_sample(item, outcome)
+            elif isinstance(item, ImportIssue):
+                logger.info("import issue in %s: %s", item.path, item.reason)
+                state.issues.append(item)
+    judge_metrics = judging.metrics() if judging is not None else []
+    # --- end of the LLM judge hook ---
     result = RunResult(
         run_id=run_id,
         ringfence_version=__version__,
@@ -166,10 +180,10 @@ def _score_items(
         tool_policy_sha256=request.policies.fingerprint(),
         target=state.target(request),
         suite_version=request.suite_version or state.suite_version(),
-        settings={"format": request.input_format, "detectors": request.settings.as_dict()},
+        settings=_run_settings(request),
         outcomes=state.outcomes,
         findings=state.findings,
-        metrics=state.metrics(),
+        metrics=state.metrics() + judge_metrics,
         label_metrics=state.labels.metrics(_published(request.inputs))
         + label_pass_hat_k(state.label_trials),
         agreement=compute_agreement(state.outcomes),
@@ -422,6 +436,16 @@ def label_pass_hat_k(trials: list[tuple[str, bool]]) -> list[LabelMetric]:
             )
         )
     return rows
+
+
+def _run_settings(request: ScoreRequest) -> dict[str, object]:
+    settings: dict[str, object] = {
+        "format": request.input_format,
+        "detectors": request.settings.as_dict(),
+    }
+    if request.judge is not None:
+        settings["judge"] = request.judge.settings()
+    return settings
 
 
 def count_skipped_samples(issues: list[ImportIssue]) -> int:

@@ -26,11 +26,13 @@ from ringfence.detectors.unauthorized import UnauthorizedActionSettings
 from ringfence.errors import RingfenceError, StoreError
 from ringfence.gate import GatePolicy, Verdict, load_gate_policy
 from ringfence.importers import importer_names
+from ringfence.judge import Judge
 from ringfence.pipeline import ScoreRequest, score, score_into_store
 from ringfence.policy import load_tool_policy, resolve_tool_policies
 from ringfence.reports import parse_formats, render_console, write_reports
 from ringfence.results import RunResult
 from ringfence.store import EvidenceStore
+from ringfence.targets import TargetConfig
 
 DEFAULT_OUT = "ringfence-out"
 CI_CONSOLE_WIDTH = 150
@@ -124,6 +126,25 @@ def _score_options(func: click.decorators.FC) -> click.decorators.FC:
             multiple=True,
             type=click.Choice(sorted(OPTIONAL_DETECTORS)),
             help="Turn off a detector (repeatable). The unauthorized-action detector always runs.",
+        ),
+        click.option(
+            "--judge-target",
+            type=click.Choice(["openai", "anthropic", "callable", "scripted"]),
+            help="Grade refusal quality with an LLM judge reached like a target (optional).",
+        ),
+        click.option("--judge-model", metavar="MODEL", help="Model of the judge target."),
+        click.option(
+            "--judge-base-url", metavar="URL", help="Base URL of an OpenAI-compatible judge."
+        ),
+        click.option(
+            "--judge-api-key-env",
+            metavar="NAME",
+            help="Environment variable holding the judge's API key (the key is never stored).",
+        ),
+        click.option(
+            "--judge-script",
+            type=click.Path(path_type=Path),
+            help="Reply script of a scripted judge (for tests and demos).",
         ),
         click.option(
             "--ignore-known-injections",
@@ -242,6 +263,7 @@ def _build_request(options: dict[str, object], *, require_gate: bool) -> ScoreRe
         target_version=_text_option(options, "target_version"),
         suite_version=_text_option(options, "suite_version"),
         baseline_run_id=_text_option(options, "baseline_run_id"),
+        judge=_judge(options),
     )
 
 
@@ -261,7 +283,23 @@ def _score_and_store(request: ScoreRequest, options: dict[str, object]) -> RunRe
     if options["no_store"]:
         return score(request)
     with EvidenceStore.open(str(options["store_path"])) as store:
+        if request.judge is not None:
+            request.judge.store = store
         return score_into_store(request, store)
+
+
+def _judge(options: dict[str, object]) -> Judge | None:
+    kind = options.get("judge_target")
+    if not kind:
+        return None
+    config = TargetConfig(
+        kind=str(kind),
+        model=_text_option(options, "judge_model"),
+        base_url=_text_option(options, "judge_base_url"),
+        api_key_env=_text_option(options, "judge_api_key_env"),
+        script=Path(str(options["judge_script"])) if options.get("judge_script") else None,
+    )
+    return Judge(config)
 
 
 def _exit_code(result: RunResult, *, allow_yellow: bool) -> int:

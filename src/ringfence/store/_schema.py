@@ -209,4 +209,4 @@ audit_log = Table(
 
 # Governance tables register on the same metadata, so creating the schema creates them too.
 # They import `metadata` from this module, so the import has to come after it.
-from ringfence.store import _exceptions_tables, _release_tables  # noqa: E402, F401
+from ringfence.store import _exceptions_tables, _judge_tables, _release_tables  # noqa: E402, F401
