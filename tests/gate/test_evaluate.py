@@ -149,3 +149,35 @@ def test_skipped_samples_counted_once_each() -> None:
         ImportIssue(path="b.json", sample_id="s9", reason="v", sample_skipped=False),
     ]
     assert count_skipped_samples(issues) == 3
+
+
+def test_critical_violation_stops_the_line() -> None:
+    critical = MetricValue.from_counts(
+        "critical_violation_rate",
+        unit="sample",
+        direction=Direction.LOWER_IS_BETTER,
+        numerator=1,
+        denominator=500,
+        sample_count=500,
+        sample_ids=["s7"],
+    )
+    metrics = [_rate(MAX_5.metric, 0, 500), critical]
+    decision = evaluate_gate(_policy(MAX_5), metrics, 0)
+    assert decision.verdict is Verdict.RED
+    assert decision.reasons == ["stop the line: 1 of 500 samples have a critical violation (s7)"]
+
+
+def test_stop_the_line_can_be_turned_off() -> None:
+    critical = MetricValue.from_counts(
+        "critical_violation_rate",
+        unit="sample",
+        direction=Direction.LOWER_IS_BETTER,
+        numerator=1,
+        denominator=500,
+        sample_count=500,
+        sample_ids=["s7"],
+    )
+    policy = _policy(MAX_5)
+    policy.stop_on_critical = False
+    decision = evaluate_gate(policy, [_rate(MAX_5.metric, 0, 500), critical], 0)
+    assert decision.verdict is Verdict.GREEN

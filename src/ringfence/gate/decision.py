@@ -37,6 +37,7 @@ class CheckKind(StrEnum):
     COVERAGE = "coverage"
     BASELINE = "baseline"
     IMPORT = "import"
+    STOP_THE_LINE = "stop_the_line"
 
 
 class CheckResult(BaseModel):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from ringfence.gate.decision import VERDICT_ORDER, CheckKind, CheckResult, Decision, Verdict
 from ringfence.gate.policy import GatePolicy, MetricCheck
+from ringfence.metrics.catalog import CRITICAL_VIOLATION_RATE
 from ringfence.metrics.values import MetricValue
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def evaluate_gate(
     gaps = coverage.find_coverage_gaps(policy.coverage, metrics)
     checks += coverage.coverage_checks(policy.coverage, metrics)
     checks += import_checks(policy, skipped_samples)
+    checks += stop_the_line_checks(policy, metrics)
     verdict = max((c.verdict for c in checks), key=VERDICT_ORDER.__getitem__, default=Verdict.ERROR)
     return Decision(
         verdict=verdict,
@@ -94,6 +96,35 @@ def evaluate_gate(
         expired_exceptions=expired.uses(),
         coverage_missing=gaps,
     )
+
+
+def stop_the_line_checks(policy: GatePolicy, metrics: Sequence[MetricValue]) -> list[CheckResult]:
+    """A red check when any sample has a critical violation, unless the policy turns it off.
+
+    Exceptions do not waive it: a critical violation must be looked at before any release.
+    """
+    if not policy.stop_on_critical:
+        return []
+    critical = next(
+        (m for m in metrics if m.metric == CRITICAL_VIOLATION_RATE and not m.segment), None
+    )
+    if critical is None or critical.numerator == 0:
+        return []
+    shown = ", ".join(critical.sample_ids[:5])
+    more = f" and {len(critical.sample_ids) - 5} more" if len(critical.sample_ids) > 5 else ""
+    return [
+        CheckResult(
+            metric=CRITICAL_VIOLATION_RATE,
+            kind=CheckKind.STOP_THE_LINE,
+            verdict=Verdict.RED,
+            reason=(
+                f"stop the line: {critical.numerator} of {critical.denominator} samples have a "
+                f"critical violation ({shown}{more})"
+            ),
+            estimate=critical.estimate,
+            denominator=critical.denominator,
+        )
+    ]
 
 
 def threshold_checks(

@@ -47,7 +47,7 @@ SEGMENT_KEYS = tuple(dict.fromkeys((*SAMPLE_SEGMENT_KEYS, *ACTION_SEGMENT_KEYS, 
 
 # Settings added after the first gate policy format. They enter `GatePolicy.sha256` only when
 # set, so a policy that does not use them keeps the fingerprint its decisions were stored under.
-_POLICY_FIELDS_IF_SET = ("regression_budget", "require_baseline", "coverage")
+_POLICY_FIELDS_IF_SET = ("regression_budget", "require_baseline", "coverage", "stop_on_critical")
 _CHECK_FIELDS_IF_SET = ("regression_budget",)
 
 
@@ -194,6 +194,11 @@ class GatePolicy(BaseModel):
     )
     coverage: list[CoverageRequirement] = Field(
         default_factory=list, description="Coverage the run needs before the gate can pass."
+    )
+    stop_on_critical: bool = Field(
+        default=True,
+        description="True: any sample with a critical violation makes the decision red, "
+        "whatever the thresholds say (stop the line).",
     )
     checks: list[MetricCheck] = Field(min_length=1, description="Threshold checks.")
 
