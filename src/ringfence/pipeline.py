@@ -44,6 +44,7 @@ from ringfence.results import (
     RunResult,
     SampleOutcome,
     TargetVersion,
+    count_skipped_samples,
 )
 from ringfence.store import EvidenceStore
 from ringfence.transcript import Sample, Transcript
@@ -446,20 +447,6 @@ def _run_settings(request: ScoreRequest) -> dict[str, object]:
     if request.judge is not None:
         settings["judge"] = request.judge.settings()
     return settings
-
-
-def count_skipped_samples(issues: list[ImportIssue]) -> int:
-    """Samples (not issues) that could not be scored: one sample may have several issues.
-
-    A sample is known by its id, or, for issues raised before an id could be read, by its
-    file and line (a whole file when the format has one sample per file).
-    """
-    keys = {
-        (issue.path, issue.sample_id) if issue.sample_id else (issue.path, issue.line)
-        for issue in issues
-        if issue.sample_skipped
-    }
-    return len(keys)
 
 
 def _duplicate_issue(sample: Sample) -> ImportIssue:

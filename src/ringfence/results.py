@@ -24,6 +24,20 @@ class ImportIssue(BaseModel):
     )
 
 
+def count_skipped_samples(issues: list[ImportIssue]) -> int:
+    """Samples (not issues) that could not be scored: one sample may have several issues.
+
+    A sample is known by its id, or, for issues raised before an id could be read, by its
+    file and line (a whole file when the format has one sample per file).
+    """
+    keys = {
+        (issue.path, issue.sample_id) if issue.sample_id else (issue.path, issue.line)
+        for issue in issues
+        if issue.sample_skipped
+    }
+    return len(keys)
+
+
 class InputFile(BaseModel):
     """An input file and its hash, recorded as evidence."""
 

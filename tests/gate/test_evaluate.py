@@ -138,8 +138,7 @@ def test_decision_records_time_and_inputs() -> None:
 
 
 def test_skipped_samples_counted_once_each() -> None:
-    from ringfence.pipeline import count_skipped_samples
-    from ringfence.results import ImportIssue
+    from ringfence.results import ImportIssue, count_skipped_samples
 
     issues = [
         ImportIssue(path="a.jsonl", line=2, sample_id="s1", reason="x", sample_skipped=True),

@@ -355,7 +355,9 @@ def runs_command(store_path: str) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE)
     for run in runs:
+        first = run.inputs[0].path if run.inputs else "-"
+        more = f" (+{len(run.inputs) - 1} files)" if len(run.inputs) > 1 else ""
         click.echo(
             f"{run.run_id}  {run.created_at}  ringfence {run.ringfence_version}  "
-            f"{run.sample_count} samples"
+            f"{run.sample_count} samples  {first}{more}"
         )

@@ -97,9 +97,16 @@ def summary_facts(result: RunResult) -> list[tuple[str, str]]:
         ("Samples with unauthorized calls", str(unauthorized)),
         ("Samples with infrastructure errors", str(errored)),
         ("Findings", str(len(result.findings))),
-        ("Import errors", str(result.import_error_count)),
+        ("Import errors", _import_error_summary(result)),
         ("Gate verdict", verdict_label(decision.verdict if decision else None)),
     ]
+
+
+def _import_error_summary(result: RunResult) -> str:
+    skipped = len(
+        {(i.path, i.sample_id or i.line) for i in result.import_issues if i.sample_skipped}
+    )
+    return f"{result.import_error_count} ({skipped} samples skipped, the rest scored anyway)"
 
 
 def metric_table(result: RunResult, max_rows: int) -> ReportTable:

@@ -49,7 +49,10 @@ DEFAULT_COMPRESS_LEVEL = 1
 """zlib level for transcripts. Level 1 is the fastest level, and it still shrinks the canonical
 JSON of the AgentDojo runs (31 MB) to about a third."""
 
-_OPEN_HINT = "Check that the path is writable, or pass another path or SQLAlchemy URL."
+_OPEN_HINT = (
+    "For a file, check that its folder is writable; for a database URL, check the host, port, "
+    "database name and user. Or pass another --store."
+)
 _WRITE_HINT = (
     "Nothing of this call was saved. Check free disk space and that no other process holds "
     "the store locked, then rerun."
