@@ -8,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -97,6 +98,41 @@ def folder_issues(problems: list[tuple[Path, str]]) -> Iterator[ImportIssue]:
     """Import issues for the folders `list_input_files` could not read."""
     for folder, reason in problems:
         yield ImportIssue(path=str(folder), reason=reason, sample_skipped=True)
+
+
+@dataclass
+class JsonListFile:
+    """What reading a file that holds one JSON list produced."""
+
+    items: list[ImportItem]
+    """The InputFile when the file could be read, then the issue that stopped it, if any."""
+    sha256: str | None
+    records: list[Any] | None
+    """The list, or None when the file could not be read or is not a JSON list."""
+
+
+def read_json_list(file: Path, noun: str) -> JsonListFile:
+    """Read a file that must hold one JSON list of `noun` (records, trajectories)."""
+    try:
+        data, info = read_file_bytes(file)
+    except OSError as exc:
+        issue = ImportIssue(
+            path=str(file), reason=f"cannot read file: {exc.strerror}", sample_skipped=True
+        )
+        return JsonListFile([issue], None, None)
+    try:
+        records = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        reason = f"invalid or truncated JSON: {exc.msg} (offset {exc.pos})"
+        return JsonListFile([info, _skip_file(file, reason)], info.sha256, None)
+    if not isinstance(records, list):
+        reason = f"expected a JSON list of {noun}, got {type(records).__name__}"
+        return JsonListFile([info, _skip_file(file, reason)], info.sha256, None)
+    return JsonListFile([info], info.sha256, records)
+
+
+def _skip_file(file: Path, reason: str) -> ImportIssue:
+    return ImportIssue(path=str(file), reason=reason, sample_skipped=True)
 
 
 def read_file_bytes(path: Path) -> tuple[bytes, InputFile]:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from ringfence.importers._base import (
@@ -32,7 +31,7 @@ from ringfence.importers._base import (
     folder_issues,
     list_input_files,
     parse_arguments,
-    read_file_bytes,
+    read_json_list,
     register_importer,
     validation_issue,
 )
@@ -82,23 +81,14 @@ class RJudgeImporter:
 
 
 def _read_file(file: Path) -> Iterator[ImportItem]:
-    try:
-        data, info = read_file_bytes(file)
-    except OSError as exc:
-        yield _skip(file, f"cannot read file: {exc.strerror}")
+    read = read_json_list(file, "records")
+    yield from read.items
+    if read.records is None or read.sha256 is None:
         return
-    yield info
-    try:
-        records = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        yield _skip(file, f"invalid or truncated JSON: {exc.msg} (offset {exc.pos})")
-        return
-    if not isinstance(records, list):
-        yield _skip(file, f"expected a JSON list of records, got {type(records).__name__}")
-        return
+    records, sha256 = read.records, read.sha256
     for position, record in enumerate(records):
         try:
-            yield from _read_record(file, info.sha256, position, record)
+            yield from _read_record(file, sha256, position, record)
         except ValidationError as exc:
             # A value of a type no check foresaw: report it rather than stop the run.
             where, reason = validation_issue(exc)

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from ringfence.importers._base import (
@@ -26,7 +25,7 @@ from ringfence.importers._base import (
     ImportItem,
     folder_issues,
     list_input_files,
-    read_file_bytes,
+    read_json_list,
     register_importer,
     validation_issue,
 )
@@ -66,20 +65,11 @@ class TauBenchImporter:
 
 
 def _read_file(file: Path) -> Iterator[ImportItem]:
-    try:
-        data, info = read_file_bytes(file)
-    except OSError as exc:
-        yield _skip(file, f"cannot read file: {exc.strerror}")
+    read = read_json_list(file, "trajectories")
+    yield from read.items
+    if read.records is None or read.sha256 is None:
         return
-    yield info
-    try:
-        records = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        yield _skip(file, f"invalid or truncated JSON: {exc.msg} (offset {exc.pos})")
-        return
-    if not isinstance(records, list):
-        yield _skip(file, f"expected a JSON list of trajectories, got {type(records).__name__}")
-        return
+    records, sha256 = read.records, read.sha256
     model, suite = split_file_name(file)
     if suite is None:
         yield ImportIssue(
@@ -91,7 +81,7 @@ def _read_file(file: Path) -> Iterator[ImportItem]:
         )
     for position, record in enumerate(records):
         try:
-            yield from _read_record(file, info.sha256, position, record, model, suite)
+            yield from _read_record(file, sha256, position, record, model, suite)
         except ValidationError as exc:
             # A value of a type no check foresaw: report it rather than stop the run.
             where, reason = validation_issue(exc)
