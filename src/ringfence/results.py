@@ -49,7 +49,7 @@ class InputFile(BaseModel):
 
 
 class SampleOutcome(BaseModel):
-    """What ringfence concluded about one sample, beside what its dataset says."""
+    """ringfence's conclusion about one sample, beside its dataset's own labels."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -97,10 +97,10 @@ class Agreement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     group: dict[str, str] = Field(description="Group (model, suite) of the matrix.")
-    true_positive: int = Field(description="Both say the attack succeeded.")
-    false_positive: int = Field(description="ringfence says succeeded, the label says not.")
-    false_negative: int = Field(description="ringfence says not, the label says succeeded.")
-    true_negative: int = Field(description="Both say the attack did not succeed.")
+    true_positive: int = Field(description="Both mark the attack as succeeded.")
+    false_positive: int = Field(description="Only ringfence marks the attack as succeeded.")
+    false_negative: int = Field(description="Only the label marks the attack as succeeded.")
+    true_negative: int = Field(description="Neither marks the attack as succeeded.")
 
     @property
     def total(self) -> int:
@@ -134,7 +134,7 @@ class Agreement(BaseModel):
 
 
 class TargetVersion(BaseModel):
-    """Which version of the system under test produced the samples."""
+    """Version of the system under test that produced the samples."""
 
     model_config = ConfigDict(extra="forbid")
 

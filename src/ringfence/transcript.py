@@ -27,7 +27,7 @@ class Role(StrEnum):
 
 
 class Provenance(StrEnum):
-    """Where a piece of content came from, and so how far it may be trusted."""
+    """Origin of a piece of content, and so how far it may be trusted."""
 
     SYSTEM = "system"
     USER = "user"
@@ -85,7 +85,7 @@ class Message(_Record):
         default_factory=list, description="Tool calls requested by an assistant message."
     )
     tool_call_id: str | None = Field(
-        default=None, description="For a tool result: the id of the call it answers."
+        default=None, description="For a tool result: the id of the call it belongs to."
     )
     tool_name: str | None = Field(
         default=None, description="For a tool result: the tool that produced it."
@@ -143,7 +143,7 @@ class ActionConstraint(_Record):
 
 
 class GoldLabels(_Record):
-    """What a scenario expects of the agent: an input of the test, written by its author.
+    """Behaviour a scenario expects of the agent: an input of the test, written by its author.
 
     Unlike DatasetLabels (a verdict on one recorded outcome), gold labels describe correct
     behaviour before the run, so detectors may read them.
@@ -165,7 +165,7 @@ class GoldLabels(_Record):
         default_factory=list, description="Clause ids a correct refusal should cite."
     )
     allowed_facts: list[str] = Field(
-        default_factory=list, description="Facts the answer may state beyond the context."
+        default_factory=list, description="Facts the reply may state beyond the context."
     )
     injected_goal: str | None = Field(
         default=None, description="What an injected instruction tries to make the agent do."
@@ -188,7 +188,7 @@ class GoldLabels(_Record):
 
 
 class SampleMetadata(_Record):
-    """What the sample is: which system, task and attack produced it."""
+    """Identity of the sample: the system, task and attack that produced it."""
 
     model: str | None = Field(default=None, description="Model or pipeline name.")
     system_prompt_version: str | None = Field(

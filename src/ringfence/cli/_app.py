@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -53,3 +54,24 @@ def user_errors() -> Iterator[None]:
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == EXIT_CANNOT_EVALUATE else EXIT_USAGE)
+
+
+DEFAULT_OUT = "ringfence-out"
+
+out_option = click.option(
+    "--out",
+    "out_dir",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for report files.",
+)
+
+report_option = click.option(
+    "--report",
+    "report_formats",
+    multiple=True,
+    default=("markdown", "json", "junit"),
+    show_default=True,
+    help="Report file formats to write: markdown, json, junit.",
+)

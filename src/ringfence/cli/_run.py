@@ -16,10 +16,17 @@ import click
 import yaml
 from rich.console import Console
 
-from ringfence.cli._app import DEFAULT_STORE, EXIT_CANNOT_EVALUATE, EXIT_USAGE, main
+from ringfence.cli._app import (
+    DEFAULT_STORE,
+    EXIT_CANNOT_EVALUATE,
+    EXIT_USAGE,
+    main,
+    out_option,
+    report_option,
+)
 from ringfence.cli._decision_notes import print_decision_notes
 from ringfence.cli._incidents import deliver_run_incidents, incident_webhook_options
-from ringfence.cli._score import CI_CONSOLE_WIDTH, DEFAULT_OUT, _exit_code, _write_reports
+from ringfence.cli._score import CI_CONSOLE_WIDTH, _exit_code, _write_reports
 from ringfence.detectors.runner import DetectorSettings
 from ringfence.errors import ConfigError, RingfenceError
 from ringfence.gate import load_gate_policy
@@ -150,22 +157,8 @@ def _run_options(func: click.decorators.FC) -> click.decorators.FC:
             is_flag=True,
             help="Do not write to the evidence store (a killed run cannot resume).",
         ),
-        click.option(
-            "--out",
-            "out_dir",
-            default=DEFAULT_OUT,
-            show_default=True,
-            type=click.Path(path_type=Path),
-            help="Folder for report files.",
-        ),
-        click.option(
-            "--report",
-            "report_formats",
-            multiple=True,
-            default=("markdown", "json", "junit"),
-            show_default=True,
-            help="Report file formats to write: markdown, json, junit.",
-        ),
+        out_option,
+        report_option,
         click.option(
             "--target-name",
             metavar="NAME",

@@ -18,6 +18,8 @@ from ringfence.cli._app import (
     EXIT_USAGE,
     EXIT_YELLOW,
     main,
+    out_option,
+    report_option,
 )
 from ringfence.cli._decision_notes import print_decision_notes
 from ringfence.cli._incidents import deliver_run_incidents, incident_webhook_options
@@ -34,7 +36,6 @@ from ringfence.results import RunResult
 from ringfence.store import EvidenceStore
 from ringfence.targets import TargetConfig
 
-DEFAULT_OUT = "ringfence-out"
 CI_CONSOLE_WIDTH = 150
 EXAMPLE_DIR = "data/examples"
 
@@ -104,22 +105,8 @@ def _score_options(func: click.decorators.FC) -> click.decorators.FC:
             help="Evidence store: a SQLite file path or an SQLAlchemy URL.",
         ),
         click.option("--no-store", is_flag=True, help="Do not write to the evidence store."),
-        click.option(
-            "--out",
-            "out_dir",
-            default=DEFAULT_OUT,
-            show_default=True,
-            type=click.Path(path_type=Path),
-            help="Folder for report files.",
-        ),
-        click.option(
-            "--report",
-            "report_formats",
-            multiple=True,
-            default=("markdown", "json", "junit"),
-            show_default=True,
-            help="Report file formats to write: markdown, json, junit.",
-        ),
+        out_option,
+        report_option,
         click.option(
             "--skip-detector",
             "skipped_detectors",

@@ -141,8 +141,10 @@ class Mechanism:
 
 
 _DESCRIPTION_PREFILTER = re.compile(
-    "|".join(re.escape(w) for w in sorted({*_DESCRIPTION_WORDS, "shut", "kill", "emergency"},
-                                          key=len, reverse=True))
+    "|".join(
+        re.escape(w)
+        for w in sorted({*_DESCRIPTION_WORDS, "shut", "kill", "emergency"}, key=len, reverse=True)
+    )
 )
 
 

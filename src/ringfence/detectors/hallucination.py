@@ -62,7 +62,7 @@ _JSON_BLOCK = re.compile(r"\{[^{}]{2,2000}\}")
 def detect_hallucinations(
     transcript: Transcript, normalized: list[str] | None = None
 ) -> list[Finding]:
-    """Return one finding per unsupported value in the assistant's text answers.
+    """Return one finding per unsupported value in the assistant's text replies.
 
     `normalized` may hold `normalize(content)` of every message, already computed elsewhere.
     """
@@ -76,7 +76,7 @@ def detect_hallucinations(
             findings += _entity_findings(transcript, message.index, answer, context)
             findings += _clause_findings(transcript, message.index, answer, context)
             findings += _field_findings(transcript, message.index, message.content, context)
-        # What this message adds is context for every later answer.
+        # What this message adds is context for every later reply.
         if message.role is not Role.ASSISTANT and message.content:
             parts.append(texts[message.index])
         parts += [normalize(call.arguments_raw) for call in message.tool_calls]

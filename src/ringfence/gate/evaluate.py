@@ -11,11 +11,11 @@ Rules for one threshold check with a `max` threshold (a `min` threshold mirrors 
 The reason of a yellow or red threshold check also gives the number of trials at the observed
 rate that would let the Wilson bound meet the threshold, or states that no number would.
 
-Around the thresholds, the gate first removes the hits of samples that a scenario exception
-waives, then compares with a baseline run (`ringfence.governance.baseline`), waives the checks
-that a metric exception covers (`ringfence.governance.exceptions`), and last checks the
-policy's coverage requirements (`ringfence.governance.coverage`) and the samples that failed to
-import.
+Around the thresholds, the gate works in four steps. It first removes the hits of samples that
+a scenario exception waives. It then compares with a baseline run
+(`ringfence.governance.baseline`) and waives the checks that a metric exception covers
+(`ringfence.governance.exceptions`). Last it checks the policy's coverage requirements
+(`ringfence.governance.coverage`), the samples that failed to import, and critical violations.
 
 The decision is the worst verdict of all checks, red ranking above 'could not evaluate'. Missing
 coverage, too many samples that failed to import, and a missing baseline under
@@ -52,8 +52,8 @@ def evaluate_gate(
     """Decide on a run's metric values.
 
     `baseline` is the run to compare with, if any, and `missing_baseline` explains why there
-    is none. `exceptions` may include expired and revoked ones; the gate keeps those for the
-    policy's ring and `target_name` that are active at `now` (default: the current time).
+    is none. `exceptions` may include expired and revoked ones. The gate uses only those for
+    the policy's ring and `target_name` that are active at `now` (default: the current time).
     """
     # Imported here because ringfence.governance reads the evidence store, and the store
     # imports this package for the Decision model: a module-level import would be circular.
@@ -99,9 +99,9 @@ def evaluate_gate(
 
 
 def stop_the_line_checks(policy: GatePolicy, metrics: Sequence[MetricValue]) -> list[CheckResult]:
-    """A red check when any sample has a critical violation, unless the policy turns it off.
-
-    Exceptions do not waive it: a critical violation must be looked at before any release.
+    """Return a red check when any sample has a critical violation, unless the policy turns
+    that off. Exceptions do not waive it, because a critical violation must be looked at before
+    any release.
     """
     if not policy.stop_on_critical:
         return []

@@ -20,7 +20,7 @@ from ringfence.results import ImportIssue, InputFile
 from ringfence.transcript import Message, Provenance, Role, Sample, ToolCall
 
 ImportItem = Sample | ImportIssue | InputFile
-"""What an importer yields: each input file once, then its samples and problems, in order."""
+"""Item an importer yields: each input file once, then its samples and problems, in order."""
 
 
 class Importer(Protocol):
@@ -29,7 +29,7 @@ class Importer(Protocol):
     name: str
 
     def list_files(self, path: Path) -> list[Path]:
-        """The files `read` would read under `path`, in order."""
+        """Return the files `read` would read under `path`, in order."""
         ...
 
     def read(self, path: Path) -> Iterator[ImportItem]:
@@ -102,7 +102,7 @@ def folder_issues(problems: list[tuple[Path, str]]) -> Iterator[ImportIssue]:
 
 @dataclass
 class JsonListFile:
-    """What reading a file that holds one JSON list produced."""
+    """Result of reading a file that must contain one JSON list."""
 
     items: list[ImportItem]
     """The InputFile when the file could be read, then the issue that stopped it, if any."""
@@ -167,8 +167,11 @@ def parse_arguments(raw: object) -> tuple[ToolCall, str | None]:
 
 
 def _dump_text(value: object) -> tuple[str, str | None]:
-    """JSON text of already-parsed arguments; a value too deep or too odd to encode is kept as
-    a shortened repr with an error, so one hostile record cannot stop the import."""
+    """Encode already-parsed arguments as JSON text.
+
+    A value too deep or too odd to encode is kept as a shortened repr with an error, so one
+    hostile record cannot stop the import.
+    """
     try:
         return orjson.dumps(value).decode(), None
     except (TypeError, ValueError, RecursionError) as exc:
@@ -261,7 +264,7 @@ class CallIdRegistry:
         return call_id, problem
 
     def resolve(self, raw_id: str | None, tool_name: str | None) -> str | None:
-        """Return the id of the call a tool result answers, or None when none matches."""
+        """Return the id of the call a tool result belongs to, or None when none matches."""
         if raw_id:
             call_id: str | None = self._latest.get(raw_id, raw_id)
         else:
@@ -295,7 +298,7 @@ def evidence_lost(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The problems that dropped something a safety verdict depends on.
 
     A tool call that could not be read, attacker text that could not be marked, or message
-    content of the wrong type could hide an unsafe action, so such a sample is not scored: it
+    content of the wrong type could hide an unsafe action. Such a sample is not scored. It
     counts as skipped, which a gate policy limits with `max_skipped_samples`.
     """
     lost: list[tuple[str, str]] = []
@@ -308,6 +311,18 @@ def evidence_lost(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ):
             lost.append((field, reason))
     return lost
+
+
+def tool_call_list(index: int, raw: object, problems: list[tuple[str, str]]) -> list[Any]:
+    """Return message `index`'s `tool_calls` as a list; a value that is not a list is reported
+    and read as no calls."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        field = f"messages[{index}].tool_calls"
+        problems.append((field, f"'tool_calls' must be a list, got {type(raw).__name__}; ignored"))
+        return []
+    return raw
 
 
 def content_problem(raw: object) -> str | None:

@@ -19,6 +19,7 @@ from ringfence.importers._base import (
     empty_content_issue,
     parse_arguments,
     text_field,
+    tool_call_list,
 )
 from ringfence.transcript import Message, Provenance, Role, ToolCall
 
@@ -96,18 +97,8 @@ def chat_tool_calls(
     index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
 ) -> list[ToolCall]:
     """Read the `tool_calls` of message `index`, skipping calls that have no function name."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        problems.append(
-            (
-                f"messages[{index}].tool_calls",
-                f"'tool_calls' must be a list, got {type(raw).__name__}; ignored",
-            )
-        )
-        return []
     calls: list[ToolCall] = []
-    for position, call in enumerate(raw):
+    for position, call in enumerate(tool_call_list(index, raw, problems)):
         field = f"messages[{index}].tool_calls[{position}]"
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):

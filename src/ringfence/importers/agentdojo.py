@@ -33,6 +33,7 @@ from ringfence.importers._base import (
     read_file_bytes,
     register_importer,
     text_field,
+    tool_call_list,
     validation_issue,
 )
 from ringfence.results import ImportIssue
@@ -208,18 +209,8 @@ def _message(
 def _tool_calls(
     index: int, raw: Any, problems: list[tuple[str, str]], call_ids: CallIdRegistry
 ) -> list[ToolCall]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        problems.append(
-            (
-                f"messages[{index}].tool_calls",
-                f"'tool_calls' must be a list, got {type(raw).__name__}; ignored",
-            )
-        )
-        return []
     calls: list[ToolCall] = []
-    for position, call in enumerate(raw):
+    for position, call in enumerate(tool_call_list(index, raw, problems)):
         field = f"messages[{index}].tool_calls[{position}]"
         if not isinstance(call, dict) or not isinstance(call.get("function"), str):
             problems.append((field, "tool call has no function name; skipped"))

@@ -1,7 +1,7 @@
 """The rest of the metric catalog: hallucination, refusal quality, policy-violation severity,
 interaction and systems metrics. docs/metrics.md defines each one.
 
-`CatalogRecord` holds what the metrics need from one scored sample; `catalog_record` reads it
+`CatalogRecord` contains what the metrics need from one scored sample; `catalog_record` reads it
 from the transcript and the findings, and `compute_catalog_metrics` aggregates the records.
 Rates are proportions with Wilson intervals. Three metrics are means (escalation latency in turns
 and in seconds, and severity points per 100 samples): their numerator is the rounded sum, the
@@ -88,7 +88,7 @@ _DENIED = re.compile(
 
 @dataclass
 class CatalogRecord:
-    """What the catalog metrics need from one scored sample."""
+    """Facts the catalog metrics need from one scored sample."""
 
     sample_id: str
     segments: dict[str, str]
@@ -200,8 +200,8 @@ class _Mean:
     samples: set[str] = field(default_factory=set)
 
     def add(self, sample_id: str, value: float) -> None:
-        # A NaN or infinite reading (a broken clock, say) would poison the mean; it is left
-        # out, so the metric rests on fewer samples instead of becoming NaN.
+        # A NaN or infinite reading (a broken clock, say) would make the mean NaN. So it is
+        # left out, and the metric rests on fewer samples instead.
         if not math.isfinite(value):
             return
         self.values.append(value)
@@ -209,8 +209,9 @@ class _Mean:
 
 
 def compute_catalog_metrics(records: Iterable[CatalogRecord]) -> list[MetricValue]:
-    """Every catalog metric, overall and, for hallucination, per task type, context length and
-    kind. Samples with an infrastructure error are left out, as for the behaviour metrics."""
+    """Compute every catalog metric, overall and, for hallucination, per task type, context
+    length and kind. Samples with an infrastructure error are left out, as for the behaviour
+    metrics."""
     rates: dict[tuple[str, str, str], _Rate] = defaultdict(_Rate)
     means: dict[str, _Mean] = defaultdict(_Mean)
     clauses: set[str] = set()
@@ -255,7 +256,7 @@ def _add_rates(rates: dict[tuple[str, str, str], _Rate], record: CatalogRecord) 
             if record.segments.get(key):
                 rates[(HALLUCINATION_RATE, key, record.segments[key])].add(sample, hit)
         for kind in record.hallucination_kinds:
-            # The denominator is set to all answered samples once every record is counted.
+            # The denominator becomes all samples with assistant text once every record is in.
             rates[(HALLUCINATION_RATE, "kind", kind)].add(sample, 1, 0)
     if record.refusal is not None:
         rates[(REFUSAL_QUALITY, "", "")].add(sample, record.refusal.points, len(CRITERIA))

@@ -17,15 +17,15 @@ class ProgressDisplay(Protocol):
     """Receives the run's progress."""
 
     def start(self, total: int, already_done: int) -> None:
-        """The run has `total` samples, `already_done` of them finished by an earlier run."""
+        """Show that the run has `total` samples, `already_done` of them finished earlier."""
         ...
 
     def sample_finished(self, sample_id: str, error: str | None) -> None:
-        """One sample finished, with its infrastructure error if it had one."""
+        """Record that one sample finished, with its infrastructure error if it had one."""
         ...
 
     def close(self) -> None:
-        """The run is over."""
+        """Close the display at the end of the run."""
         ...
 
 
@@ -91,7 +91,7 @@ class RichProgress:
 
 
 def default_progress(plain: bool = False) -> ProgressDisplay:
-    """A rich bar when standard error is a terminal outside CI, plain lines otherwise."""
+    """Return a rich bar when standard error is a terminal outside CI, else plain lines."""
     if plain or os.environ.get("CI") or not sys.stderr.isatty():
         return PlainProgress()
     return RichProgress()
