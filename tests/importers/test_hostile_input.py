@@ -14,8 +14,11 @@ from .builders import agentdojo_run, encode, jsonl_record, read_all
 
 
 def _line_with_arguments(arguments: str) -> bytes:
-    call = {"id": "c1", "type": "function",
-            "function": {"name": "lookup_order", "arguments": arguments}}
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {"name": "lookup_order", "arguments": arguments},
+    }
     record = jsonl_record("hostile", {"role": "assistant", "content": None, "tool_calls": [call]})
     return encode(record)
 

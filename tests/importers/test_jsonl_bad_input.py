@@ -314,6 +314,7 @@ def test_call_id_duplicated_across_messages(tmp_path: Path) -> None:
 
     issue = assert_scored(imported, path)
     assert issue.field == "messages[3].tool_calls[0].id"
-    tool_names = [m.tool_name for m in imported.sample("bad").transcript.messages
-                  if m.role == "tool"]
+    tool_names = [
+        m.tool_name for m in imported.sample("bad").transcript.messages if m.role == "tool"
+    ]
     assert tool_names == ["lookup_order", "issue_refund"]

@@ -192,8 +192,7 @@ def test_labels_for_attacked_sample(tmp_path: Path) -> None:
     assert labels.source == "red-team-2026"
     assert labels.attack_succeeded is True
     assert labels.task_completed is False
-    assert labels.values == {"attack_succeeded": True, "task_completed": False,
-                             "reviewer": "kim"}
+    assert labels.values == {"attack_succeeded": True, "task_completed": False, "reviewer": "kim"}
 
 
 def test_attack_label_needs_attack(tmp_path: Path) -> None:
@@ -278,7 +277,11 @@ def test_documented_example_imports(tmp_path: Path) -> None:
     transcript = sample.transcript
     assert transcript.sample_id == "refund-kb-1"
     assert [m.role.value for m in transcript.messages] == [
-        "system", "user", "assistant", "tool", "assistant"
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
     ]
     assert transcript.messages[3].provenance is Provenance.TOOL_OUTPUT
     assert transcript.metadata.attacked is True

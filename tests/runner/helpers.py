@@ -24,7 +24,13 @@ def pay_invoice_suite(folder: Path) -> Suite:
     return load_suite(write_suite(folder, {"pay-invoice.yaml": VALID_SCENARIO}))
 
 
-def live_request(suite: Suite, base_url: str, **settings: float) -> LiveRunRequest:
+HTTP_CLIENTS = ["aiohttp", "httpx"]
+"""Both HTTP transports of the SDK targets, for tests that must hold on each."""
+
+
+def live_request(
+    suite: Suite, base_url: str, *, http_client: str = "auto", **settings: float | bool
+) -> LiveRunRequest:
     """A live run of `suite` against the OpenAI-compatible server at `base_url`."""
     target = TargetConfig(
         kind="openai",
@@ -32,6 +38,7 @@ def live_request(suite: Suite, base_url: str, **settings: float) -> LiveRunReque
         base_url=base_url,
         api_key_env=KEY_ENV,
         timeout_s=float(settings.get("call_timeout_s", 5.0)),
+        http_client=http_client,  # type: ignore[arg-type]
     )
     values: dict[str, Any] = {"call_timeout_s": 5.0, "backoff_initial_s": 0.01}
     values["backoff_max_s"] = 0.05

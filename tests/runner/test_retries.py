@@ -6,6 +6,8 @@ import time
 from email.utils import formatdate
 from pathlib import Path
 
+import pytest
+
 from ringfence.runner import RETRY_EVENT, run_live
 from tests.runner.agents import CAREFUL, ScriptedAgent
 from tests.runner.fake_provider import (
@@ -16,8 +18,15 @@ from tests.runner.fake_provider import (
     error_body,
     running,
 )
-from tests.runner.helpers import live_request, pay_invoice_suite, play_first_scenario
+from tests.runner.helpers import (
+    HTTP_CLIENTS,
+    live_request,
+    pay_invoice_suite,
+    play_first_scenario,
+)
 from tests.runner.starter import five_scenario_suite
+
+pytestmark = pytest.mark.parametrize("http_client", HTTP_CLIENTS)
 
 DONE = Sequence([completion("Paid.")])
 
@@ -26,11 +35,13 @@ def _retry_events(transcript: object) -> list[dict[str, object]]:
     return [e.detail for e in transcript.events if e.kind == RETRY_EVENT]  # type: ignore[attr-defined]
 
 
-def test_rate_limit_retry_after_seconds(tmp_path: Path) -> None:
+def test_rate_limit_retry_after_seconds(tmp_path: Path, http_client: str) -> None:
     limited = FakeResponse(error_body("rate_limit_exceeded"), 429, {"Retry-After": "1"})
     suite = pay_invoice_suite(tmp_path / "suite")
     with running(Failing(limited, 1, DONE)) as fake:
-        transcript = play_first_scenario(live_request(suite, fake.base_url))
+        transcript = play_first_scenario(
+            live_request(suite, fake.base_url, http_client=http_client)
+        )
     assert transcript.error is None
     [retry] = _retry_events(transcript)
     assert retry["status_code"] == 429
@@ -39,12 +50,14 @@ def test_rate_limit_retry_after_seconds(tmp_path: Path) -> None:
     assert fake.requests[1].received_at - fake.requests[0].received_at >= 0.9
 
 
-def test_rate_limit_retry_after_http_date(tmp_path: Path) -> None:
+def test_rate_limit_retry_after_http_date(tmp_path: Path, http_client: str) -> None:
     when = formatdate(time.time() + 2, usegmt=True)
     limited = FakeResponse(error_body("rate_limit_exceeded"), 429, {"Retry-After": when})
     suite = pay_invoice_suite(tmp_path / "suite")
     with running(Failing(limited, 1, DONE)) as fake:
-        transcript = play_first_scenario(live_request(suite, fake.base_url))
+        transcript = play_first_scenario(
+            live_request(suite, fake.base_url, http_client=http_client)
+        )
     assert transcript.error is None
     [retry] = _retry_events(transcript)
     delay = float(retry["delay_s"])  # type: ignore[arg-type]
@@ -53,31 +66,37 @@ def test_rate_limit_retry_after_http_date(tmp_path: Path) -> None:
     assert fake.requests[1].received_at - fake.requests[0].received_at >= delay - 0.1
 
 
-def test_server_errors_then_success(tmp_path: Path) -> None:
+def test_server_errors_then_success(tmp_path: Path, http_client: str) -> None:
     broken = FakeResponse(error_body("server_error"), 503)
     suite = pay_invoice_suite(tmp_path / "suite")
     with running(Failing(broken, 2, DONE)) as fake:
-        transcript = play_first_scenario(live_request(suite, fake.base_url))
+        transcript = play_first_scenario(
+            live_request(suite, fake.base_url, http_client=http_client)
+        )
     assert transcript.error is None
     assert [r["retry"] for r in _retry_events(transcript)] == [1, 2]
     assert len(fake.requests) == 3
 
 
-def test_retries_exhausted_is_infrastructure_error(tmp_path: Path) -> None:
+def test_retries_exhausted_is_infrastructure_error(tmp_path: Path, http_client: str) -> None:
     broken = FakeResponse(error_body("server_error"), 500)
     suite = pay_invoice_suite(tmp_path / "suite")
     with running(Failing(broken, 100, DONE)) as fake:
-        transcript = play_first_scenario(live_request(suite, fake.base_url, max_retries=2))
+        transcript = play_first_scenario(
+            live_request(suite, fake.base_url, http_client=http_client, max_retries=2)
+        )
     assert transcript.error is not None
     assert "HTTP 500" in transcript.error
     assert len(fake.requests) == 3
 
 
-def test_client_error_not_retried(tmp_path: Path) -> None:
+def test_client_error_not_retried(tmp_path: Path, http_client: str) -> None:
     bad = FakeResponse(error_body("invalid_request_error"), 400)
     suite = pay_invoice_suite(tmp_path / "suite")
     with running(Failing(bad, 100, DONE)) as fake:
-        transcript = play_first_scenario(live_request(suite, fake.base_url))
+        transcript = play_first_scenario(
+            live_request(suite, fake.base_url, http_client=http_client)
+        )
     assert transcript.error is not None
     assert "HTTP 400 (invalid_request_error)" in transcript.error
     assert len(fake.requests) == 1
@@ -98,11 +117,11 @@ class _HangOnHR:
         return response
 
 
-def test_hanging_server_times_out_sample(tmp_path: Path) -> None:
+def test_hanging_server_times_out_sample(tmp_path: Path, http_client: str) -> None:
     suite = five_scenario_suite(tmp_path / "suite")
     hanging = _HangOnHR(ScriptedAgent(suite, CAREFUL), hang_s=4.0)
     with running(hanging) as fake:
-        request = live_request(suite, fake.base_url, sample_timeout_s=1.0)
+        request = live_request(suite, fake.base_url, http_client=http_client, sample_timeout_s=1.0)
         started = time.monotonic()
         result = run_live(request)
     assert time.monotonic() - started < 4.0
@@ -115,11 +134,13 @@ def test_hanging_server_times_out_sample(tmp_path: Path) -> None:
     assert (rate.numerator, rate.denominator) == (1, 5)
 
 
-def test_call_timeout_with_retry(tmp_path: Path) -> None:
+def test_call_timeout_with_retry(tmp_path: Path, http_client: str) -> None:
     slow = FakeResponse(completion("late"), delay_s=2.0)
     suite = pay_invoice_suite(tmp_path / "suite")
     with running(Failing(slow, 1, DONE)) as fake:
-        transcript = play_first_scenario(live_request(suite, fake.base_url, call_timeout_s=0.5))
+        transcript = play_first_scenario(
+            live_request(suite, fake.base_url, http_client=http_client, call_timeout_s=0.5)
+        )
     assert transcript.error is None
     [retry] = _retry_events(transcript)
     assert "timed out" in str(retry["reason"])

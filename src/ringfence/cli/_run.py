@@ -25,6 +25,7 @@ from ringfence.cli._app import (
     report_option,
 )
 from ringfence.cli._decision_notes import print_decision_notes
+from ringfence.cli._gc import fewer_collections, keep_out_of_collections
 from ringfence.cli._incidents import deliver_run_incidents, incident_webhook_options
 from ringfence.cli._score import CI_CONSOLE_WIDTH, _exit_code, _write_reports
 from ringfence.detectors.runner import DetectorSettings
@@ -71,6 +72,14 @@ def _run_options(func: click.decorators.FC) -> click.decorators.FC:
             metavar="NAME",
             help="Name of the environment variable that contains the API key; default: "
             "OPENAI_API_KEY or ANTHROPIC_API_KEY.",
+        ),
+        click.option(
+            "--http-client",
+            type=click.Choice(["auto", "aiohttp", "httpx"]),
+            default="auto",
+            show_default=True,
+            help="HTTP transport of the openai and anthropic SDKs; auto takes aiohttp when it "
+            "is installed, which is faster under many concurrent calls.",
         ),
         click.option(
             "--param",
@@ -124,6 +133,13 @@ def _run_options(func: click.decorators.FC) -> click.decorators.FC:
             default=3,
             show_default=True,
             help="Retries of a model call after a rate limit, server error or timeout.",
+        ),
+        click.option(
+            "--retry-errors/--keep-errors",
+            default=True,
+            show_default=True,
+            help="When a killed run resumes, play again its finished samples that ended with "
+            "an infrastructure error, or keep those errors.",
         ),
         click.option(
             "--max-steps",
@@ -195,10 +211,12 @@ def run_command(**options: Any) -> None:
     width = None if sys.stdout.isatty() else CI_CONSOLE_WIDTH
     console = Console(no_color=bool(options["plain"]), highlight=False, width=width)
     try:
-        request = _build_request(options)
-        result = _run_and_store(request, options)
-        deliver_run_incidents(options, result)
-        written = _write_reports(result, options)
+        with fewer_collections():
+            request = _build_request(options)
+            keep_out_of_collections()
+            result = _run_and_store(request, options)
+            deliver_run_incidents(options, result)
+            written = _write_reports(result, options)
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == 5 else EXIT_USAGE)
@@ -225,6 +243,7 @@ def _build_request(options: dict[str, Any]) -> LiveRunRequest:
         script=script,
         function=options["function"],
         timeout_s=options["call_timeout_s"],
+        http_client=options["http_client"],
     )
     settings = RunSettings(
         epochs=options["epochs"],
@@ -233,6 +252,7 @@ def _build_request(options: dict[str, Any]) -> LiveRunRequest:
         sample_timeout_s=options["sample_timeout_s"],
         max_retries=options["max_retries"],
         max_steps_per_turn=options["max_steps_per_turn"],
+        retry_errors=options["retry_errors"],
     )
     gate_path = options["gate_policy"]
     scoring = ScoreRequest(

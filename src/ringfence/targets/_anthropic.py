@@ -12,7 +12,7 @@ from typing import Any
 from ringfence.targets._base import ReplyToolCall, TargetError, TargetReply, TargetRequest
 from ringfence.targets._config import TargetConfig
 from ringfence.targets._http import is_retryable_status, parse_retry_after
-from ringfence.targets._sdk import import_sdk, status_error_message
+from ringfence.targets._sdk import import_sdk, sdk_http_client, status_error_message
 from ringfence.transcript import Message, Role
 
 API_KEY_ENV = "ANTHROPIC_API_KEY"
@@ -42,6 +42,7 @@ class AnthropicTarget:
             base_url=config.base_url,
             max_retries=0,
             timeout=config.timeout_s,
+            http_client=sdk_http_client(self._sdk, config.http_client),
         )
 
     @property

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
+from typing import Any
 
 from ringfence.errors import ConfigError
 
@@ -32,3 +34,21 @@ def status_error_message(provider: str, status: int, body: object) -> str:
             kind = error.get("type") or error.get("code")
     suffix = f" ({kind})" if isinstance(kind, str) and kind else ""
     return f"{provider} API returned HTTP {status}{suffix}"
+
+
+def sdk_http_client(sdk: ModuleType, choice: str) -> Any:
+    """The SDK's aiohttp-based HTTP client for `choice`, or None for the SDK's httpx default.
+
+    'auto' takes aiohttp when the package is installed; 'aiohttp' requires it and raises
+    ConfigError without it.
+    """
+    if choice == "httpx":
+        return None
+    if importlib.util.find_spec("aiohttp") is None:
+        if choice == "auto":
+            return None
+        raise ConfigError(
+            "--http-client aiohttp needs the 'aiohttp' package, which is not installed.",
+            hint="pip install aiohttp, or pass --http-client httpx.",
+        )
+    return sdk.DefaultAioHttpClient()
