@@ -1,11 +1,17 @@
 """`run_live`: play a suite against a target and score it like a recorded run.
 
 Samples are played concurrently, up to `RunSettings.concurrency` at a time. With an evidence
-store, each finished sample is staged (`LiveStaging`) at once, so a killed run keeps it. A rerun
-with the same suite, target and settings has the same run id, reuses the staged samples and
-plays only the missing ones. Once every sample is finished, all of them are scored in run order
-by the same pipeline as recorded runs and stored as a normal run, and the staged rows are
-deleted. A run that is already stored is reused without playing anything.
+store, each finished sample is staged (`LiveStaging`, through `StagingQueue`) soon after it
+finishes, so a killed run keeps it. A rerun with the same suite, target and settings has the
+same run id, reuses the staged samples and plays only the missing ones, and again the ones that
+ended with an infrastructure error (unless `RunSettings.retry_errors` is off). Once every
+sample is finished, all of them are scored in run order by the same pipeline as recorded runs
+and stored as a normal run, and the staged rows are deleted. A run that is already stored is
+reused without playing anything.
+
+The transcripts played in this process are kept in memory for scoring, up to
+`KEPT_TRANSCRIPT_BYTES` of text; the rest, and those of an earlier process, are read back from
+the store.
 """
 
 from __future__ import annotations
@@ -19,12 +25,16 @@ from ringfence.results import RunResult
 from ringfence.runner._plan import LIVE_FORMAT, LiveRunRequest, PlannedSample, RunPlan, plan_run
 from ringfence.runner._progress import NoProgress, ProgressDisplay
 from ringfence.runner._sample import play_sample
+from ringfence.runner._staging import StagingQueue
 from ringfence.store import EvidenceStore
 from ringfence.store._live_samples import LiveStaging
 from ringfence.targets import Target, create_target
 from ringfence.transcript import Sample, Transcript
 
 logger = logging.getLogger(__name__)
+
+KEPT_TRANSCRIPT_BYTES = 256 * 2**20
+"""Text of the transcripts kept in memory between playing and scoring; more is read back."""
 
 
 def run_live(
@@ -42,7 +52,7 @@ def run_live(
     """
     plan = plan_run(request)
     if store is None:
-        transcripts = asyncio.run(_play(request, plan, {}, target, progress, None))
+        transcripts = asyncio.run(_play(request, plan, set(), target, progress, None))
         return _score(request, plan, _in_order(plan, transcripts), None)
     if store.get_run(plan.run_id) is not None:
         logger.info("Run %s is already stored in %s; reusing it", plan.run_id, store.location)
@@ -63,7 +73,17 @@ def _run_staged(
     progress: ProgressDisplay | None,
 ) -> RunResult:
     staging = LiveStaging(store, plan.run_id)
-    staged = {s.sample_id: s.error for s in staging.staged()}
+    staged = {s.sample_id: s for s in staging.staged()}
+    failed = [s.sample_id for s in staged.values() if s.error is not None]
+    if failed and request.settings.retry_errors:
+        logger.info(
+            "Playing again %d samples of run %s that ended with an infrastructure error",
+            len(failed),
+            plan.run_id,
+        )
+        staging.discard(failed)
+        for sample_id in failed:
+            del staged[sample_id]
     if staged:
         logger.info(
             "Resuming run %s: %d of %d samples already finished",
@@ -71,12 +91,12 @@ def _run_staged(
             len(staged),
             len(plan.samples),
         )
-    asyncio.run(_play(request, plan, staged, target, progress, staging))
-    transcripts = staging.iter_transcripts()
+    kept = asyncio.run(_play(request, plan, set(staged), target, progress, staging))
     with store.open_run(plan.run_id) as writer:
         if writer.already_stored:
             return store.load_result(plan.run_id)
-        result = _score(request, plan, _with_sources(plan, transcripts), writer)
+        samples = _staged_in_order(plan, staging, kept)
+        result = _score(request, plan, samples, writer)
         result.decision = None
         writer.finish(result)
     return result
@@ -85,52 +105,83 @@ def _run_staged(
 async def _play(
     request: LiveRunRequest,
     plan: RunPlan,
-    finished: dict[str, str | None],
+    finished: set[str],
     target: Target | None,
     progress: ProgressDisplay | None,
     staging: LiveStaging | None,
 ) -> dict[str, Transcript]:
+    """Play the samples not in `finished`; return the transcripts kept for scoring.
+
+    Without `staging` every transcript is kept; with it, they are kept up to
+    `KEPT_TRANSCRIPT_BYTES` of text.
+    """
     pending = [p for p in plan.samples if p.sample_id not in finished]
     display = progress or NoProgress()
     display.start(len(plan.samples), len(plan.samples) - len(pending))
-    played: dict[str, Transcript] = {}
+    kept: dict[str, Transcript] = {}
     if not pending:
         display.close()
-        return played
+        return kept
     active = target or create_target(request.target)
     limit = asyncio.Semaphore(request.settings.concurrency)
+    queue = StagingQueue(staging) if staging is not None else None
+    budget = KEPT_TRANSCRIPT_BYTES
 
     async def run_one(planned: PlannedSample) -> None:
+        nonlocal budget
         async with limit:
             transcript = await play_sample(
                 planned.scenario, request.suite, active, request.settings, planned.epoch
             )
-        # Staging is a short synchronous write; it runs in the event loop on purpose, so
-        # that a sample is stored before the next one can finish.
-        if staging is not None:
-            staging.stage(transcript, planned.position)
+        if queue is not None:
+            queue.put(transcript, planned.position)
+            size = _text_size(transcript)
+            if size <= budget:
+                budget -= size
+                kept[transcript.sample_id] = transcript
         else:
-            played[transcript.sample_id] = transcript
+            kept[transcript.sample_id] = transcript
         display.sample_finished(transcript.sample_id, transcript.error)
 
+    if queue is not None:
+        queue.start()
     try:
         await asyncio.gather(*(run_one(p) for p in pending))
     finally:
         display.close()
-        if target is None:
-            await active.aclose()
-    return played
+        try:
+            if queue is not None:
+                # Even after a failure, what finished is written, so a rerun keeps it.
+                await queue.close()
+        finally:
+            if target is None:
+                await active.aclose()
+    return kept
+
+
+def _text_size(transcript: Transcript) -> int:
+    """Rough size of a transcript in memory: its message text plus a fixed share per item."""
+    size = 2048 + 256 * len(transcript.events)
+    for message in transcript.messages:
+        size += 256 + len(message.content or "")
+        for call in message.tool_calls:
+            size += 256 + len(call.arguments_raw)
+    return size
+
+
+def _staged_in_order(
+    plan: RunPlan, staging: LiveStaging, kept: dict[str, Transcript]
+) -> Iterator[Sample]:
+    """Every staged sample in run order, from memory when kept, else from the store."""
+    sources = {p.sample_id: p.source for p in plan.samples}
+    for staged in staging.staged():
+        transcript = kept.pop(staged.sample_id, None) or staging.load(staged)
+        yield Sample(transcript=transcript, source=sources.get(transcript.sample_id))
 
 
 def _in_order(plan: RunPlan, transcripts: dict[str, Transcript]) -> Iterator[Sample]:
     for planned in plan.samples:
         yield Sample(transcript=transcripts[planned.sample_id], source=planned.source)
-
-
-def _with_sources(plan: RunPlan, transcripts: Iterator[Transcript]) -> Iterator[Sample]:
-    sources = {p.sample_id: p.source for p in plan.samples}
-    for transcript in transcripts:
-        yield Sample(transcript=transcript, source=sources.get(transcript.sample_id))
 
 
 def _score(

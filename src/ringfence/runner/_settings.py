@@ -41,6 +41,11 @@ class RunSettings(BaseModel):
     max_steps_per_turn: int = Field(
         default=20, ge=1, description="Model calls allowed for one user turn before it ends."
     )
+    retry_errors: bool = Field(
+        default=True,
+        description="On resume, play again the finished samples that ended with an "
+        "infrastructure error, instead of keeping the error.",
+    )
 
     def identity(self) -> dict[str, Any]:
         """Settings that change what a sample is, for the run id.

@@ -1,15 +1,16 @@
 """`LiveStaging`: keeps each finished sample of a live run until the whole run is stored.
 
-Each sample is written in its own short transaction when it finishes: its transcript goes into
-the shared, content-addressed `transcripts` table and a row into `live_samples`. A rerun of a
-killed run reads those rows back and runs only the samples that have none. `clear` deletes the
-rows once the run is stored with `RunWriter`; the transcripts stay, shared with that run.
+Finished samples are written in short transactions, one sample or a batch at a time: each
+transcript goes into the shared, content-addressed `transcripts` table and a row into
+`live_samples`. A rerun of a killed run reads those rows back and runs only the samples that
+have none. `clear` deletes the rows once the run is stored with `RunWriter`; the transcripts
+stay, shared with that run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +25,9 @@ from ringfence.store._transcripts import canonicalize, insert_new_transcripts
 from ringfence.transcript import Transcript
 
 logger = logging.getLogger(__name__)
+
+_IDS_PER_STATEMENT = 500
+"""Sample ids bound in one statement, well under every database's parameter limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +50,52 @@ class LiveStaging:
 
     def stage(self, transcript: Transcript, position: int) -> bool:
         """Store one finished sample and return True; False when it was staged before."""
-        canonical = canonicalize(transcript)
-        row = {
-            "run_id": self._run_id,
-            "sample_id": transcript.sample_id,
-            "position": position,
-            "transcript_sha256": canonical.sha256,
-            "error": transcript.error,
-            "staged_at": datetime.now(UTC).isoformat(),
-        }
-        operation = f"Staging sample {transcript.sample_id} of live run {self._run_id}"
+        return self.stage_many([(transcript, position)]) == 1
+
+    def stage_many(self, samples: Sequence[tuple[Transcript, int]]) -> int:
+        """Store finished samples (transcript, run position) in one transaction.
+
+        Samples staged before are left as they are. Returns how many were new.
+        """
+        if not samples:
+            return 0
+        by_id = {transcript.sample_id: (transcript, position) for transcript, position in samples}
+        staged_at = datetime.now(UTC).isoformat()
+        operation = f"Staging {len(by_id)} samples of live run {self._run_id}"
         try:
             with self._store.writing(operation) as conn:
-                insert_new_transcripts(conn, [canonical], DEFAULT_COMPRESS_LEVEL)
-                conn.execute(live_samples.insert(), row)
-        except StoreError as exc:
-            if isinstance(exc.__cause__, IntegrityError):
-                logger.info(
-                    "Sample %s of run %s was already staged", row["sample_id"], self._run_id
+                query = select(live_samples.c.sample_id).where(
+                    live_samples.c.run_id == self._run_id,
+                    live_samples.c.sample_id.in_(list(by_id)),
                 )
-                return False
-            raise
-        return True
+                before = set(conn.scalars(query))
+                new = [by_id[sample_id] for sample_id in by_id if sample_id not in before]
+                canonical = [canonicalize(transcript) for transcript, _ in new]
+                insert_new_transcripts(conn, canonical, DEFAULT_COMPRESS_LEVEL)
+                rows = [
+                    {
+                        "run_id": self._run_id,
+                        "sample_id": transcript.sample_id,
+                        "position": position,
+                        "transcript_sha256": blob.sha256,
+                        "error": transcript.error,
+                        "staged_at": staged_at,
+                    }
+                    for (transcript, position), blob in zip(new, canonical, strict=True)
+                ]
+                if rows:
+                    conn.execute(live_samples.insert(), rows)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            # Another process staged one of these samples between the check and the insert.
+            logger.info("Samples of run %s were staged by another process", self._run_id)
+            if len(samples) == 1:
+                return 0
+            return sum(self.stage_many([sample]) for sample in samples)
+        for sample_id in before:
+            logger.info("Sample %s of run %s was already staged", sample_id, self._run_id)
+        return len(rows)
 
     def staged(self) -> list[StagedSample]:
         """List the staged samples of the run, in run order."""
@@ -86,15 +114,32 @@ class LiveStaging:
     def iter_transcripts(self) -> Iterator[Transcript]:
         """Yield the staged transcripts in run order, one at a time."""
         for staged in self.staged():
-            with self._store.reading(f"Reading transcript {staged.transcript_sha256}") as conn:
-                transcript = _load.load_transcript(conn, staged.transcript_sha256)
-            if transcript is None:
-                raise StoreError(
-                    f"Staged sample {staged.sample_id} of run {self._run_id} points to "
-                    f"transcript {staged.transcript_sha256}, which is missing. Delete the "
-                    "run's staged samples and run it again."
+            yield self.load(staged)
+
+    def load(self, staged: StagedSample) -> Transcript:
+        """Read the transcript of one staged sample."""
+        with self._store.reading(f"Reading transcript {staged.transcript_sha256}") as conn:
+            transcript = _load.load_transcript(conn, staged.transcript_sha256)
+        if transcript is None:
+            raise StoreError(
+                f"Staged sample {staged.sample_id} of run {self._run_id} points to "
+                f"transcript {staged.transcript_sha256}, which is missing. Delete the "
+                "run's staged samples and run it again."
+            )
+        return transcript
+
+    def discard(self, sample_ids: Sequence[str]) -> int:
+        """Delete the staged rows of `sample_ids`, so they are played again; return how many."""
+        ids = list(sample_ids)
+        deleted = 0
+        with self._store.writing(f"Discarding staged samples of run {self._run_id}") as conn:
+            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                chunk = ids[start : start + _IDS_PER_STATEMENT]
+                statement = delete(live_samples).where(
+                    live_samples.c.run_id == self._run_id, live_samples.c.sample_id.in_(chunk)
                 )
-            yield transcript
+                deleted += conn.execute(statement).rowcount
+        return deleted
 
     def clear(self) -> int:
         """Delete the run's staged rows, and return how many there were."""
