@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ringfence import __version__
+from ringfence.cli._gc import freeze_at_exit
 from ringfence.errors import RingfenceError
 
 EXIT_GREEN = 0
@@ -35,6 +36,7 @@ def main(verbose: int) -> None:
     """Measure the safety behaviour of LLM agents and gate releases on it."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    freeze_at_exit()
 
 
 store_option = click.option(

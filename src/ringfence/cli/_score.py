@@ -22,6 +22,7 @@ from ringfence.cli._app import (
     report_option,
 )
 from ringfence.cli._decision_notes import print_decision_notes
+from ringfence.cli._gc import fewer_collections
 from ringfence.cli._incidents import deliver_run_incidents, incident_webhook_options
 from ringfence.detectors.runner import DetectorSettings
 from ringfence.detectors.unauthorized import UnauthorizedActionSettings
@@ -187,10 +188,11 @@ def _run(options: dict[str, object], *, require_gate: bool) -> None:
     width = None if sys.stdout.isatty() else CI_CONSOLE_WIDTH
     console = Console(no_color=bool(options["plain"]), highlight=False, width=width)
     try:
-        request = _build_request(options, require_gate=require_gate)
-        result = _score_and_store(request, options)
-        deliver_run_incidents(options, result)
-        written = _write_reports(result, options)
+        with fewer_collections():
+            request = _build_request(options, require_gate=require_gate)
+            result = _score_and_store(request, options)
+            deliver_run_incidents(options, result)
+            written = _write_reports(result, options)
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == 5 else EXIT_USAGE)
