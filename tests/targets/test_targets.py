@@ -1,5 +1,5 @@
-"""The target registry, configuration errors, Retry-After parsing and the scripted, callable
-and Anthropic targets."""
+"""The target registry, configuration errors, Retry-After parsing and the scripted, callable,
+OpenAI-compatible and Anthropic targets."""
 
 from __future__ import annotations
 
@@ -193,3 +193,42 @@ def test_anthropic_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert result["type"] == "tool_result"
     assert result["tool_use_id"] == "toolu_1"
     assert transcript.messages[-1].role is Role.ASSISTANT
+
+
+def _openai_target(base_url: str, monkeypatch: pytest.MonkeyPatch, **params: Any) -> Target:
+    monkeypatch.setenv(KEY_ENV, "sk-test")
+    config = TargetConfig(
+        kind="openai", model="fake-gpt", base_url=base_url, api_key_env=KEY_ENV, params=params
+    )
+    return create_target(config)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<html>502 Bad Gateway</html>", {"object": "chat.completion", "choices": []}],
+    ids=["not-json", "no-choices"],
+)
+def test_openai_unreadable_reply_is_infrastructure_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: Any
+) -> None:
+    with running(lambda _: FakeResponse(body)) as fake:
+        target = _openai_target(fake.base_url, monkeypatch)
+        transcript = _play(tmp_path, target)
+    assert transcript.error is not None
+    assert "OpenAI-compatible API returned" in transcript.error
+    # The unreadable reply left no assistant message in the transcript.
+    assert [m.role for m in transcript.messages] == [Role.SYSTEM, Role.USER]
+
+
+def test_openai_extra_params_sent_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reply = {"choices": [{"message": {"role": "assistant", "content": "Paid."}}]}
+    with running(lambda _: FakeResponse(reply)) as fake:
+        target = _openai_target(fake.base_url, monkeypatch, temperature=0, top_k=5)
+        transcript = _play(tmp_path, target)
+        body = fake.requests[0].body
+    assert transcript.error is None
+    assert transcript.messages[-1].content == "Paid."
+    assert (body["model"], body["temperature"], body["top_k"]) == ("fake-gpt", 0, 5)
+    offered = [(t["type"], t["function"]["name"]) for t in body["tools"]]
+    assert offered[-2:] == [("function", "send_payment"), ("function", "escalate")]
+    assert "parameters" in body["tools"][0]["function"]

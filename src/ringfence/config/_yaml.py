@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,10 @@ class LocatedYaml:
     path: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    sha256: str = ""
+    """SHA-256 of the file's bytes as read, so evidence names exactly what was parsed."""
+    size: int = 0
+    """Size of the file in bytes."""
 
     def line_of(self, loc: PathKey) -> int | None:
         """Return the line of the deepest known prefix of `loc`."""
@@ -55,7 +60,9 @@ def load_yaml_with_lines(path: str | Path) -> LocatedYaml:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(f"invalid YAML: {exc.problem}.", path=text_path, line=line) from exc
-    located = LocatedYaml(path=text_path, data=None)
+    located = LocatedYaml(
+        path=text_path, data=None, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw)
+    )
     if node is None:
         return located
     located.data = _construct(node, (), located)

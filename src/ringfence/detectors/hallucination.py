@@ -20,6 +20,7 @@ Only literal values are checked; a paraphrased false claim without any such valu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 import orjson
@@ -180,11 +181,26 @@ def _derivable(value: float | None, numbers: list[float]) -> bool:
     if value in known:
         return True
     for first in numbers:
-        if any(round(first * factor, 2) == value for factor in range(2, MAX_FACTOR + 1)):
+        if any(round(first * factor, 2) == value for factor in _factors_to_try(value, first)):
             return True
         if round(value - first, 2) in known or round(first - value, 2) in known:
             return True
     return False
+
+
+_ALL_FACTORS = range(2, MAX_FACTOR + 1)
+
+
+def _factors_to_try(value: float, first: float) -> Iterable[int]:
+    """Factors that could make `first` times the factor round to `value`.
+
+    From 0.5 up, a product rounded to cents matches only when the factor is within 0.01 of
+    value / first, so the nearest integer and its neighbours are all that can match.
+    """
+    if abs(first) < 0.5:
+        return _ALL_FACTORS
+    nearest = round(value / first)
+    return [f for f in (nearest - 1, nearest, nearest + 1) if 2 <= f <= MAX_FACTOR]
 
 
 def _clause_findings(

@@ -65,21 +65,24 @@ def plan_run(request: LiveRunRequest) -> RunPlan:
     Rerunning with the same of these gives the same id, which is what resume relies on.
     """
     suite = request.suite
-    inputs = _suite_files(suite.path)
-    by_path = {Path(f.path): f for f in inputs}
+    inputs = _suite_files(suite)
     samples: list[PlannedSample] = []
     for scenario in suite.scenarios:
-        path = Path(suite.sources[scenario.id].path)
-        described = by_path.get(path) or _describe_file(path)
-        source = SourceRef(path=str(path), sha256=described.sha256)
+        located = suite.sources[scenario.id]
+        source = SourceRef(path=located.path, sha256=located.sha256)
         for epoch in range(request.settings.epochs):
             samples.append(PlannedSample(len(samples), scenario, epoch, source))
     return RunPlan(_run_id(request, inputs), inputs, samples)
 
 
-def _suite_files(root: Path) -> list[InputFile]:
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
-    return [_describe_file(p) for p in files]
+def _suite_files(suite: Suite) -> list[InputFile]:
+    """The suite file and every scenario file, with the hashes of the bytes that were loaded."""
+    files = [_describe_file(suite.path / SUITE_FILE)]
+    files += [
+        InputFile(path=located.path, sha256=located.sha256, size=located.size)
+        for located in suite.sources.values()
+    ]
+    return sorted(files, key=lambda f: Path(f.path))
 
 
 def _describe_file(path: Path) -> InputFile:

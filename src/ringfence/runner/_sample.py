@@ -145,7 +145,8 @@ class _Player:
             turn=turn,
             step=step,
             system_prompt=self.scenario.system_prompt,
-            messages=[m.model_copy(deep=True) for m in self.recorder.messages],
+            # Targets only read the request; the callable target copies it for user code.
+            messages=list(self.recorder.messages),
             tools=self.world.tool_definitions(),
         )
 

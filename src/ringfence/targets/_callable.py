@@ -47,9 +47,13 @@ class CallableTarget:
         return self._model
 
     async def complete(self, request: TargetRequest) -> TargetReply:
-        """Call the function and convert what it returns to a reply."""
+        """Call the function and convert what it returns to a reply.
+
+        The function gets its own copy of the conversation and tools, so changing them cannot
+        change the transcript.
+        """
         try:
-            result = self._function(request)
+            result = self._function(request.model_copy(deep=True))
             if inspect.isawaitable(result):
                 result = await result
         except Exception as exc:
