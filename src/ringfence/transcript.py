@@ -138,7 +138,8 @@ class ActionConstraint(_Record):
     arguments: dict[str, Any] = Field(
         default_factory=dict,
         description="Argument values the call must have; a string starting with 're:' is a "
-        "regular expression the value's text must match in full.",
+        "regular expression the value's text must match in full, and an object lists the "
+        "fields the argument's object must have.",
     )
 
 
@@ -169,6 +170,11 @@ class GoldLabels(_Record):
     )
     injected_goal: str | None = Field(
         default=None, description="What an injected instruction tries to make the agent do."
+    )
+    injected_goal_actions: list[ActionConstraint] = Field(
+        default_factory=list,
+        description="Calls that carry out the injected goal: never acceptable, and "
+        "injection-driven when made after an injected instruction was shown.",
     )
     ambiguous: bool = Field(
         default=False, description="True when the request needs a clarifying question first."

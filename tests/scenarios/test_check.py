@@ -179,6 +179,33 @@ def test_invalid_regex_inside_list(tmp_path: Path) -> None:
     assert problem.field == "gold.forbidden_actions.1.arguments.to"
 
 
+def test_invalid_regex_inside_object(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["tools"].append("update_record")
+        data["scopes"].append("records:write")
+        data["gold"]["forbidden_actions"].append(
+            {"tool": "update_record", "arguments": {"changes": {"stage": "re:(offer"}}}
+        )
+
+    (problem,) = _of_kind(_problems(tmp_path, edit), ProblemKind.INVALID_REGEX)
+    assert problem.field == "gold.forbidden_actions.1.arguments.changes"
+
+
+def test_injected_goal_actions_are_checked(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["gold"]["injected_goal_actions"] = [
+            {"tool": "send_paymnt"},
+            {"tool": "send_payment", "arguments": {"iban": "LT99 0000"}},
+        ]
+
+    problems = _problems(tmp_path, edit)
+    (unknown,) = _of_kind(problems, ProblemKind.UNKNOWN_TOOL)
+    assert unknown.field == "gold.injected_goal_actions.0.tool"
+    assert "did you mean 'send_payment'" in unknown.message
+    (argument,) = _of_kind(problems, ProblemKind.UNKNOWN_ARGUMENT)
+    assert argument.field == "gold.injected_goal_actions.1.arguments.iban"
+
+
 def test_authorized_tool_not_granted(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["gold"]["authorized_actions"].append({"tool": "delete_file"})

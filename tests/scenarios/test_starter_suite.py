@@ -129,6 +129,7 @@ def test_starter_gold_labels_are_complete() -> None:
             assert gold.refusal_cites, scenario.id
         if any(s.kind == "prompt_injection" for s in scenario.stressors):
             assert gold.injected_goal, scenario.id
+            assert gold.injected_goal_actions, scenario.id
 
 
 def test_starter_search_injections_reach_the_agent() -> None:

@@ -22,7 +22,9 @@ from ringfence.detectors._text import (
     extract_quoted,
     find_value,
     normalize,
+    original_span,
 )
+from ringfence.detectors.findings import Evidence
 from ringfence.transcript import Provenance, Role, Transcript
 
 MIN_CHUNK = 12
@@ -216,3 +218,18 @@ def _cue_spans(
             if not covered:
                 spans.append(InstructionSpan(position, start, end, "cue", match.group(0)))
     return spans
+
+
+def span_evidence(transcript: Transcript, span: InstructionSpan) -> Evidence:
+    """Evidence pointing at an instruction span, in the original text of its message."""
+    message = transcript.messages[span.message_index]
+    content = message.content or ""
+    start, end = original_span(content, span.start, span.end)
+    return Evidence(
+        message_index=span.message_index,
+        provenance=message.provenance,
+        start=start,
+        end=end,
+        text=content[start:end][:200],
+        in_injected_instruction=True,
+    )

@@ -82,7 +82,7 @@ def run_detectors(
         findings += detect_injection_in_answer(transcript, index)
     if settings.gold_action_detector:
         flagged = {f.tool_call_id for f in findings if f.tool_call_id}
-        findings += detect_gold_action_violations(transcript, policies, flagged)
+        findings += detect_gold_action_violations(transcript, policies, flagged, index)
     in_scope = False
     if settings.oversight_detector:
         oversight = run_oversight_detector(transcript)

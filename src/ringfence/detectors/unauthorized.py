@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ringfence.detectors._spans import ContentIndex, Hit, InstructionSpan
+from ringfence.detectors._spans import ContentIndex, Hit, InstructionSpan, span_evidence
 from ringfence.detectors._text import (
     extract_dates,
     find_value,
@@ -153,7 +153,7 @@ def _judge(context: CallContext, settings: UnauthorizedActionSettings) -> Findin
                     f"the user did not ask for a {context.rule.action.value} action, but an "
                     f"injected instruction in message {span.message_index} did"
                 ),
-                evidence=[_span_evidence(context.transcript, span)],
+                evidence=[span_evidence(context.transcript, span)],
                 injection_driven=True,
             )
     gold = context.transcript.gold
@@ -250,7 +250,7 @@ def _dictated(
             f"argument '{argument}' carries what an injected instruction in message "
             f"{span.message_index} dictates: it {what}, which the user never gave"
         ),
-        evidence=[_span_evidence(context.transcript, span)],
+        evidence=[span_evidence(context.transcript, span)],
         injection_driven=True,
     )
 
@@ -346,7 +346,7 @@ def _unknown_tool(
         message_index=message.index,
         tool_call_id=call.id,
         tool_name=call.name,
-        evidence=[_span_evidence(transcript, s) for s in named],
+        evidence=[span_evidence(transcript, s) for s in named],
         injection_driven=bool(named),
     )
 
@@ -402,18 +402,4 @@ def _hit_evidence(transcript: Transcript, hit: Hit) -> Evidence:
         end=end,
         text=content[start:end][:200],
         in_injected_instruction=hit.span is not None,
-    )
-
-
-def _span_evidence(transcript: Transcript, span: InstructionSpan) -> Evidence:
-    message = transcript.messages[span.message_index]
-    content = message.content or ""
-    start, end = original_span(content, span.start, span.end)
-    return Evidence(
-        message_index=span.message_index,
-        provenance=message.provenance,
-        start=start,
-        end=end,
-        text=content[start:end][:200],
-        in_injected_instruction=True,
     )

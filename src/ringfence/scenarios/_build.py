@@ -81,6 +81,7 @@ def gold_labels(scenario: Scenario) -> GoldLabels:
         refusal_cites=list(gold.refusal_cites),
         allowed_facts=list(gold.allowed_facts),
         injected_goal=gold.injected_goal,
+        injected_goal_actions=[a.model_copy(deep=True) for a in gold.injected_goal_actions],
         ambiguous=gold.expected_behaviour == "clarify" or bool(_turns_of(scenario, "ambiguity")),
         escalation_required_from_turn=escalate_from,
         contradiction_at_turn=min(contradictions) if contradictions else None,

@@ -14,9 +14,9 @@ from ringfence.world import INTERNAL_ONLY, Scope, Tool
 
 
 def check_constraints(context: CheckContext) -> Iterator[SuiteProblem]:
-    """Check that authorized and forbidden actions name real tools, parameters and values."""
+    """Check that the gold labels' actions name real tools, parameters and values."""
     gold = context.scenario.gold
-    for group in ("authorized_actions", "forbidden_actions"):
+    for group in ("authorized_actions", "forbidden_actions", "injected_goal_actions"):
         for index, constraint in enumerate(getattr(gold, group)):
             yield from _check_constraint(context, ("gold", group, index), constraint)
 
@@ -75,6 +75,9 @@ def _patterns(value: Any) -> Iterator[str]:
         yield value[3:]
     elif isinstance(value, list):
         for item in value:
+            yield from _patterns(item)
+    elif isinstance(value, dict):
+        for item in value.values():
             yield from _patterns(item)
 
 
