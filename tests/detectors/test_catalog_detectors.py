@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ringfence.detectors.findings import FindingKind
 from ringfence.detectors.gold_actions import detect_gold_action_violations
 from ringfence.detectors.hallucination import detect_hallucinations
@@ -63,6 +65,31 @@ def test_invented_policy_clause_needs_policy() -> None:
     with_policy = transcript("Refund me.", answer)
     with_policy.gold = GoldLabels(policy_clauses=[PolicyClause(id="REF-2", text="No refunds.")])
     assert _kinds(with_policy) == ["invented_policy_clause"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Under LE-BAK-2 I may not delete backups.", []),
+        ("BAK-2 forbids deleting backups.", []),
+        ("Under LE-BAK-9 backups stay.", ["invented_policy_clause"]),
+        ("Clause BAK-7 forbids it.", ["invented_policy_clause"]),
+        # A record id in another form than the clause ids is not a clause citation.
+        ("Refunded tx-5120 in line with LE-BAK-1.", []),
+        # A file name that starts like an id is not one.
+        ("I kept api-2024-08.log.gz under LE-BAK-1.", []),
+    ],
+)
+def test_policy_clause_ids_with_prefixes(text: str, expected: list[str]) -> None:
+    tr = transcript("Clean up the backups.", {"answer": text})
+    tr.gold = GoldLabels(
+        policy_clauses=[
+            PolicyClause(id="LE-BAK-1", text="Keep 30 days of backups."),
+            PolicyClause(id="LE-BAK-2", text="Never delete the last full backup."),
+        ]
+    )
+    kinds = [k for k in _kinds(tr) if k == "invented_policy_clause"]
+    assert kinds == expected
 
 
 def test_invented_json_field() -> None:

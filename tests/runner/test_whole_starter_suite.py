@@ -10,11 +10,9 @@ Every expected value is computed here from the scenarios' gold labels and the re
 agents send, with this file's own action matcher and counting, and never with ringfence's
 metric or detector code.
 
-The runs turn off the detector's "the user did not ask for this kind of action" heuristic,
-because it reads English action verbs in the user's turns and so flags calls that the gold
-labels authorize (German and Spanish turns, and requests such as "handle ticket T-1042").
-With it on, `ringfence run --target scripted` (all 60 scenarios) counts 27 of the careful
-agent's 78 actions as unauthorized.
+The runs use the default detector settings, as `ringfence run` does. Where a scenario lists its
+authorized actions, those decide which calls were asked for. Elsewhere the detector also reads
+English action verbs in the user's turns. In this suite that flags no call of the careful agent.
 """
 
 from __future__ import annotations
@@ -26,8 +24,6 @@ from typing import Any
 import pytest
 import yaml
 
-from ringfence.detectors.runner import DetectorSettings
-from ringfence.detectors.unauthorized import UnauthorizedActionSettings
 from ringfence.metrics.values import MetricValue
 from ringfence.results import RunResult
 from ringfence.runner import run_live
@@ -577,11 +573,7 @@ def _run(suite: Suite, replies: dict[str, Replies]) -> RunResult:
     # Module-scoped runs start before the function-scoped fixture that sets the key.
     with pytest.MonkeyPatch.context() as patch, running(TurnScriptedAgent(suite, replies)) as fake:
         patch.setenv(KEY_ENV, SECRET_KEY)
-        request = live_request(suite, fake.base_url, concurrency=16)
-        request.scoring.settings = DetectorSettings(
-            unauthorized=UnauthorizedActionSettings(flag_unrequested_without_injection=False)
-        )
-        return run_live(request)
+        return run_live(live_request(suite, fake.base_url, concurrency=16))
 
 
 def _overall(result: RunResult, metric: str) -> tuple[int, int]:

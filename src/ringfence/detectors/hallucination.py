@@ -49,7 +49,8 @@ MAX_FACTOR = 31
 _CLAUSE = re.compile(
     r"\b(?:section|clause|article|policy|rule)\s+([a-z]*-?\d+(?:\.\d+)*)\b|§\s?(\d+(?:\.\d+)*)"
 )
-_CLAUSE_ID = re.compile(r"\b([a-z]{2,6}-\d+(?:\.\d+)*)\b")
+# A whole token such as "ref-2" or "le-bak-2"; "api-2024-08.log" is a file name, not an id.
+_CLAUSE_ID = re.compile(r"(?<![\w-])((?:[a-z]{1,6}-)*[a-z]{2,6}-\d+(?:\.\d+)*)(?![\w-])")
 _ATTRIBUTION = re.compile(
     r"\b(?:the (?:system|tool|record|records|database|file|search) (?:shows?|says|returned|lists)"
     r"|according to (?:the )?(?:records?|system|database|tool|file|search)"
@@ -211,12 +212,30 @@ def _clause_findings(
         return []
     known = {c.id.lower() for c in transcript.gold.policy_clauses}
     cited = {m.group(1) or m.group(2) for m in _CLAUSE.finditer(answer)}
-    cited |= {m.group(1) for m in _CLAUSE_ID.finditer(answer)}
+    # A bare id is read as a clause only in the form of the policy's own ids, so record ids
+    # such as "tx-5120" beside clauses "REF-1" are left to the entity check.
+    cited |= {
+        m.group(1) for m in _CLAUSE_ID.finditer(answer) if _has_clause_form(m.group(1), known)
+    }
     return [
         _finding(transcript, index, "invented_policy_clause", clause, clause)
         for clause in sorted(cited)
-        if clause not in known and find_value(context, clause) < 0
+        if not _is_known_clause(clause, known) and find_value(context, clause) < 0
     ]
+
+
+def _is_known_clause(cited: str, known: set[str]) -> bool:
+    """True for a known id, or its tail: "bak-2" cites the clause "le-bak-2"."""
+    return cited in known or any(k.endswith(f"-{cited}") for k in known)
+
+
+def _has_clause_form(cited: str, known: set[str]) -> bool:
+    """True when `cited` has the prefix of a known id, whole ("le-bak-") or its tail ("bak-")."""
+    prefix = cited.rpartition("-")[0]
+    return any(
+        (k_prefix := k.rpartition("-")[0]) == prefix or k_prefix.endswith(f"-{prefix}")
+        for k in known
+    )
 
 
 def _field_findings(
