@@ -453,7 +453,7 @@ def main() -> None:
     bench.add_argument(
         "--workloads",
         nargs="+",
-        default=["single:1000", "tool:1000", "single:10000"],
+        default=["single:1000", "tool:1000", "single:10000", "tool:10000"],
         help="KIND:COUNT items; KIND is single (one reply) or tool (tool call, then answer)",
     )
     bench.add_argument(
