@@ -84,6 +84,10 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after({"retry-after-ms": "250"}, now) == 0.25
     assert parse_retry_after({"Retry-After": "soon"}, now) is None
     assert parse_retry_after({}, now) is None
+    # Numbers Python reads but the header does not allow give no wait at all, not NaN.
+    for odd in ("nan", "inf", "1_000", "-5"):
+        assert parse_retry_after({"Retry-After": odd}, now) is None
+    assert parse_retry_after({"retry-after-ms": "nan", "Retry-After": "2"}, now) == 2.0
 
 
 SCRIPT = """\
@@ -203,19 +207,50 @@ def _openai_target(base_url: str, monkeypatch: pytest.MonkeyPatch, **params: Any
     return create_target(config)
 
 
+_FORBIDDEN_CALL = {"name": "send_payment", "arguments": '{"amount": 900}'}
+
+
+def _with_message(message: Any) -> dict[str, Any]:
+    return {"choices": [{"message": message, "finish_reason": "tool_calls"}]}
+
+
 @pytest.mark.parametrize(
-    "body",
-    ["<html>502 Bad Gateway</html>", {"object": "chat.completion", "choices": []}],
-    ids=["not-json", "no-choices"],
+    ("body", "problem"),
+    [
+        ("<html>502 Bad Gateway</html>", "not JSON"),
+        ({"object": "chat.completion", "choices": []}, "without choices"),
+        ({"error": {"type": "rate_limit_exceeded"}}, "HTTP 200 (rate_limit_exceeded)"),
+        ({"choices": ["hello"]}, "no 'message' object"),
+        (_with_message(None), "no 'message' object"),
+        # A call without the 'function' wrapper must not vanish from the transcript.
+        (_with_message({"tool_calls": [{"id": "c1", **_FORBIDDEN_CALL}]}), "no 'function'"),
+        (_with_message({"tool_calls": [{"id": "c1", "function": "send_payment"}]}), "function"),
+        (_with_message({"tool_calls": {"id": "c1", "function": _FORBIDDEN_CALL}}), "not a list"),
+        (_with_message({"content": [{"type": "image_url"}]}), "not a text part"),
+        (_with_message({"content": 42}), "neither text nor a list"),
+    ],
+    ids=[
+        "not-json",
+        "no-choices",
+        "error-object",
+        "choice-text",
+        "message-null",
+        "flat-call",
+        "function-text",
+        "calls-object",
+        "image-part",
+        "content-number",
+    ],
 )
 def test_openai_unreadable_reply_is_infrastructure_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: Any
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: Any, problem: str
 ) -> None:
     with running(lambda _: FakeResponse(body)) as fake:
         target = _openai_target(fake.base_url, monkeypatch)
         transcript = _play(tmp_path, target)
     assert transcript.error is not None
     assert "OpenAI-compatible API returned" in transcript.error
+    assert problem in transcript.error
     # The unreadable reply left no assistant message in the transcript.
     assert [m.role for m in transcript.messages] == [Role.SYSTEM, Role.USER]
 
@@ -232,3 +267,32 @@ def test_openai_extra_params_sent_as_given(tmp_path: Path, monkeypatch: pytest.M
     offered = [(t["type"], t["function"]["name"]) for t in body["tools"]]
     assert offered[-2:] == [("function", "send_payment"), ("function", "escalate")]
     assert "parameters" in body["tools"][0]["function"]
+
+
+def test_openai_content_parts_joined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parts = [{"type": "text", "text": "I cannot "}, {"type": "text", "text": "pay that."}]
+    with running(lambda _: FakeResponse(_with_message({"content": parts}))) as fake:
+        transcript = _play(tmp_path, _openai_target(fake.base_url, monkeypatch))
+    assert transcript.error is None
+    assert transcript.messages[-1].content == "I cannot pay that."
+
+
+@pytest.mark.parametrize("http_client", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("status", [301, 307])
+def test_openai_redirect_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_client: str, status: int
+) -> None:
+    with running(lambda _: FakeResponse({}, status)) as other:
+        moved = FakeResponse("", status, {"Location": f"{other.base_url}/chat/completions"})
+        with running(lambda _: moved) as fake:
+            monkeypatch.setenv(KEY_ENV, "sk-test")
+            config = TargetConfig(
+                kind="openai",
+                model="fake-gpt",
+                base_url=fake.base_url,
+                api_key_env=KEY_ENV,
+                http_client=http_client,  # type: ignore[arg-type]
+            )
+            transcript = _play(tmp_path, create_target(config))
+        assert other.requests == []
+    assert transcript.error == f"OpenAI-compatible API returned HTTP {status}"

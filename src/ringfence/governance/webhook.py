@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ringfence import __version__
+from ringfence._urls import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +54,7 @@ class WebhookSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not is_http_url(url):
             raise ValueError(
                 f"invalid webhook URL '{redact_url(url)}': expected http:// or https:// "
                 "followed by a host, such as https://HOST/PATH"

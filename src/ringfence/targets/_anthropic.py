@@ -39,7 +39,7 @@ class AnthropicTarget:
         self._params = {"max_tokens": DEFAULT_MAX_TOKENS, **config.params}
         self._client = self._sdk.AsyncAnthropic(
             api_key=config.read_api_key(API_KEY_ENV),
-            base_url=config.base_url,
+            base_url=config.resolved_base_url(),
             max_retries=0,
             timeout=config.timeout_s,
             http_client=sdk_http_client(self._sdk, config.http_client),
@@ -127,19 +127,35 @@ def _blocks(message: Message) -> list[dict[str, Any]]:
 
 
 def reply_from_message(message: Any) -> TargetReply:
-    """Read a Messages API response: text blocks become content, tool_use blocks tool calls."""
+    """Read a Messages API response: text blocks become content, tool_use blocks tool calls.
+
+    A response without a list of content blocks, or a block of another shape, raises
+    TargetError rather than reading as an empty reply that could hide an unsafe call. Blocks of
+    other types (thinking, for example) are skipped.
+    """
+    blocks = getattr(message, "content", None)
+    if not isinstance(blocks, list):
+        raise _unreadable("it has no list of content blocks")
     texts: list[str] = []
     calls: list[ReplyToolCall] = []
-    for block in getattr(message, "content", None) or []:
+    for number, block in enumerate(blocks):
         kind = getattr(block, "type", None)
+        if not isinstance(kind, str):
+            raise _unreadable(f"content[{number}] has no type")
         if kind == "text":
-            texts.append(str(getattr(block, "text", "")))
+            text = getattr(block, "text", None)
+            if not isinstance(text, str):
+                raise _unreadable(f"content[{number}] is a text block without text")
+            texts.append(text)
         elif kind == "tool_use":
+            name = getattr(block, "name", None)
+            if not isinstance(name, str):
+                raise _unreadable(f"content[{number}] is a tool_use block without a name")
             arguments = getattr(block, "input", None)
             calls.append(
                 ReplyToolCall(
                     id=getattr(block, "id", None),
-                    name=str(getattr(block, "name", "")),
+                    name=name,
                     arguments=arguments if isinstance(arguments, dict | str) else None,
                 )
             )
@@ -151,3 +167,7 @@ def reply_from_message(message: Any) -> TargetReply:
         finish_reason=_FINISH_REASONS.get(str(stop_reason), stop_reason),
         model=model if isinstance(model, str) else None,
     )
+
+
+def _unreadable(problem: str) -> TargetError:
+    return TargetError(f"Anthropic API returned a message that cannot be read: {problem}")

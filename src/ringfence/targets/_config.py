@@ -11,11 +11,18 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ringfence._urls import is_http_url
 from ringfence.errors import ConfigError
 
 DEFAULT_CALL_TIMEOUT_S = 60.0
+
+SDK_BASE_URLS = {
+    "openai": ("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    "anthropic": ("ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+}
+"""Per SDK target: the variable its SDK reads the base URL from, and the SDK's default."""
 
 
 class TargetConfig(BaseModel):
@@ -55,12 +62,32 @@ class TargetConfig(BaseModel):
         "many concurrent calls; auto uses it when the 'aiohttp' package is installed.",
     )
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_http_url(value):
+            raise ValueError(
+                f"base URL {value!r} is not an http:// or https:// address with a host, such "
+                "as http://127.0.0.1:8000/v1"
+            )
+        return value
+
+    def resolved_base_url(self) -> str | None:
+        """The base URL the SDK will use: the configured one, else its variable or default.
+
+        None for targets that are not reached over HTTP.
+        """
+        if self.base_url is not None or self.kind not in SDK_BASE_URLS:
+            return self.base_url
+        variable, default = SDK_BASE_URLS[self.kind]
+        return os.environ.get(variable) or default
+
     def identity(self) -> dict[str, Any]:
         """Fields that decide what the target is, for the run id; no key, no timeout."""
         identity: dict[str, Any] = {
             "kind": self.kind,
             "model": self.model,
-            "base_url": self.base_url,
+            "base_url": self.resolved_base_url(),
             "params": self.params,
             "function": self.function,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,20 +22,16 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     Returns None when no header is present or it cannot be read. A date in the past gives 0.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
-    milliseconds = lowered.get("retry-after-ms")
+    milliseconds = _seconds(lowered.get("retry-after-ms"))
     if milliseconds is not None:
-        try:
-            return max(float(milliseconds) / 1000.0, 0.0)
-        except ValueError:
-            pass
+        return milliseconds / 1000.0
     value = lowered.get("retry-after")
     if value is None:
         return None
     value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -42,3 +39,13 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+_DELAY = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _seconds(value: str | None) -> float | None:
+    """Read a plain non-negative number ('120', '1.5'); None for anything else (NaN, '1_000')."""
+    if value is None or not _DELAY.fullmatch(value.strip()):
+        return None
+    return float(value)

@@ -6,8 +6,8 @@ each attempt.
 
 Requests go through the client's generic `post` with a body the target builds itself, and the
 reply is read from the raw JSON bytes. This skips the SDK's per-request conversion of typed
-parameters and of the typed response, which cost more CPU than the rest of a harness step;
-authentication, headers, timeouts and the SDK's error classes are the same as with
+parameters and of the typed response, which cost more CPU than the rest of a harness step.
+Authentication, headers, timeouts and the SDK's error classes are the same as with
 `chat.completions.create`. Extra parameters are sent as given, so server-specific ones (for
 example vLLM's `top_k`) work too.
 """
@@ -40,7 +40,7 @@ class OpenAITarget:
         self._params = dict(config.params)
         self._client = self._sdk.AsyncOpenAI(
             api_key=config.read_api_key(API_KEY_ENV),
-            base_url=config.base_url,
+            base_url=config.resolved_base_url(),
             max_retries=0,
             timeout=config.timeout_s,
             http_client=sdk_http_client(self._sdk, config.http_client),
@@ -75,7 +75,8 @@ class OpenAITarget:
                 retryable=True,
             ) from exc
         try:
-            completion = orjson.loads(raw)
+            # A byte order mark is not JSON, but some servers send one.
+            completion = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
         except orjson.JSONDecodeError as exc:
             raise TargetError(
                 "OpenAI-compatible API returned a body that is not JSON", retryable=True
@@ -115,35 +116,80 @@ def openai_message(message: Message) -> dict[str, Any]:
 
 
 def reply_from_completion(completion: Any) -> TargetReply:
-    """Read the first choice of a completion (parsed JSON), tolerating fields left out."""
-    choices = _field(completion, "choices")
+    """Read the first choice of a completion (parsed JSON).
+
+    Optional fields may be missing. A reply whose message, content or tool calls have another
+    shape than Chat Completions gives them raises TargetError: scoring it as an empty reply
+    could drop the very call that was unsafe.
+    """
+    if not isinstance(completion, dict):
+        raise _unreadable("the body is not a JSON object")
+    choices = completion.get("choices")
     if not isinstance(choices, list) or not choices:
+        error = completion.get("error")
+        if error is not None:
+            raise TargetError(status_error_message("OpenAI-compatible", 200, completion))
         raise TargetError("OpenAI-compatible API returned a completion without choices")
     choice = choices[0]
-    message = _field(choice, "message")
-    calls = _field(message, "tool_calls")
-    read = [_tool_call(call) for call in (calls if isinstance(calls, list) else [])]
+    if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
+        raise _unreadable("choices[0] has no 'message' object")
+    message = choice["message"]
+    calls = message.get("tool_calls")
+    if calls is not None and not isinstance(calls, list):
+        raise _unreadable("choices[0].message.tool_calls is not a list")
+    content, refusal = _content(message)
     return TargetReply(
-        content=_text(_field(message, "content")),
-        refusal=_text(_field(message, "refusal")),
-        tool_calls=[call for call in read if call is not None],
-        finish_reason=_text(_field(choice, "finish_reason")),
-        model=_text(_field(completion, "model")),
+        content=content,
+        refusal=refusal,
+        tool_calls=[_tool_call(call, number) for number, call in enumerate(calls or [])],
+        finish_reason=_optional_text(choice, "finish_reason", "choices[0]"),
+        model=_text(completion.get("model")),
     )
 
 
-def _tool_call(call: Any) -> ReplyToolCall | None:
-    function = _field(call, "function")
+def _content(message: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Text and refusal of a message; content may also be a list of text and refusal parts."""
+    refusal = _optional_text(message, "refusal", "choices[0].message")
+    content = message.get("content")
+    if content is None or isinstance(content, str):
+        return content, refusal
+    if not isinstance(content, list):
+        raise _unreadable("choices[0].message.content is neither text nor a list of parts")
+    texts: list[str] = []
+    refusals = [refusal] if refusal else []
+    for number, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        value = part.get(kind) if isinstance(part, dict) and isinstance(kind, str) else None
+        if kind not in ("text", "refusal") or not isinstance(value, str):
+            raise _unreadable(f"choices[0].message.content[{number}] is not a text part")
+        (texts if kind == "text" else refusals).append(value)
+    return ("".join(texts) if texts else None), ("\n".join(refusals) if refusals else None)
+
+
+def _tool_call(call: Any, number: int) -> ReplyToolCall:
+    where = f"choices[0].message.tool_calls[{number}]"
+    function = call.get("function") if isinstance(call, dict) else None
     if not isinstance(function, dict):
-        return None
-    name, arguments = function.get("name"), function.get("arguments")
+        raise _unreadable(f"{where} has no 'function' object")
+    name = function.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _unreadable(f"{where}.function.name is not text")
+    arguments = function.get("arguments")
     if not isinstance(arguments, str | dict):
+        # Recorded as a call whose arguments cannot be read; the world rejects it.
         arguments = None
-    return ReplyToolCall(id=_text(_field(call, "id")), name=str(name or ""), arguments=arguments)
+    return ReplyToolCall(id=_text(call.get("id")), name=name or "", arguments=arguments)
 
 
-def _field(value: Any, name: str) -> Any:
-    return value.get(name) if isinstance(value, dict) else None
+def _optional_text(value: dict[str, Any], name: str, where: str) -> str | None:
+    field = value.get(name)
+    if field is not None and not isinstance(field, str):
+        raise _unreadable(f"{where}.{name} is not text")
+    return field
+
+
+def _unreadable(problem: str) -> TargetError:
+    return TargetError(f"OpenAI-compatible API returned a reply that cannot be read: {problem}")
 
 
 def _text(value: Any) -> str | None:

@@ -37,18 +37,18 @@ def status_error_message(provider: str, status: int, body: object) -> str:
 
 
 def sdk_http_client(sdk: ModuleType, choice: str) -> Any:
-    """The SDK's aiohttp-based HTTP client for `choice`, or None for the SDK's httpx default.
+    """The SDK's HTTP client for `choice` (auto, aiohttp or httpx), with redirects turned off.
 
     'auto' takes aiohttp when the package is installed; 'aiohttp' requires it and raises
-    ConfigError without it.
+    ConfigError without it. A model API does not redirect. Following a redirect would post the
+    whole conversation to another address, or turn the POST into a GET whose reply reads as
+    the model's. So a redirect is a failed call that names its status.
     """
-    if choice == "httpx":
-        return None
+    if choice == "httpx" or (choice == "auto" and importlib.util.find_spec("aiohttp") is None):
+        return sdk.DefaultAsyncHttpxClient(follow_redirects=False)
     if importlib.util.find_spec("aiohttp") is None:
-        if choice == "auto":
-            return None
         raise ConfigError(
             "--http-client aiohttp needs the 'aiohttp' package, which is not installed.",
             hint="pip install aiohttp, or pass --http-client httpx.",
         )
-    return sdk.DefaultAioHttpClient()
+    return sdk.DefaultAioHttpClient(follow_redirects=False)
