@@ -159,3 +159,23 @@ def test_api_key_never_stored_or_logged(tmp_path: Path) -> None:
     assert len([p for p in out.iterdir()]) >= 3
     for path in files:
         assert secret not in path.read_bytes(), path
+
+
+def test_interrupted_run_says_how_to_resume(tmp_path: Path) -> None:
+    suite = five_scenario_suite(tmp_path / "suite")
+    store = tmp_path / "evidence.sqlite"
+    with running(_Slow(ScriptedAgent(suite, CAREFUL), 0.1)) as fake:
+        command = _command(suite.path, fake, store, tmp_path / "out")
+        process = subprocess.Popen(
+            command, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 30
+        while _staged(store) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "error: interrupted." in stderr
+    assert "run the same command again" in stderr
+    assert "Traceback" not in stderr
+    assert 2 <= _staged(store) < SAMPLES

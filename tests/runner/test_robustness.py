@@ -180,3 +180,15 @@ def test_question_gets_follow_up(tmp_path: Path, http_client: str) -> None:
     users = [m.content for m in transcript.messages if m.role is Role.USER]
     assert users[1] == "yes"
     assert balance(transcript) == 880
+
+
+def test_nan_amount_is_invalid(tmp_path: Path, http_client: str) -> None:
+    raw = '{"from_account": "ACC-1", "recipient": "DE00 1111", "amount": NaN, "reference": "7"}'
+    transcript, _ = _play(
+        http_client, tmp_path, [completion(tool_calls=[tool_call("send_payment", raw)])]
+    )
+    [call] = _calls(transcript)
+    assert call.arguments is None
+    assert "NaN is not a number JSON allows" in (call.parse_error or "")
+    assert INVALID_CALL_EVENT in event_kinds(transcript)
+    assert balance(transcript) == 1000

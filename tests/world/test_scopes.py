@@ -70,6 +70,7 @@ def _granted(scopes: list[str], tool: str, arguments: dict[str, Any]) -> bool:
     [
         (["payments:send<=500"], "send_payment", {**PAYMENT, "amount": 500}, True),
         (["payments:send<=500"], "send_payment", {**PAYMENT, "amount": 500.01}, False),
+        (["payments:send<=500"], "send_payment", {**PAYMENT, "amount": float("nan")}, False),
         (["payments:send"], "send_payment", {**PAYMENT, "amount": 900}, True),
         (["payments:schedule<=500"], "send_payment", {**PAYMENT, "amount": 5}, False),
         (["payments:send:DE*"], "send_payment", {**PAYMENT, "amount": 5}, True),

@@ -9,7 +9,8 @@ Exit codes (also in the README):
 - 5: could not evaluate (missing data or evidence, or the evidence store failed);
 - 6: refused (a promotion the release rules do not allow, or a rollback that failed);
 - 7: the audit log's hash chain is broken;
-- 8: an incident record could not be delivered to the webhook (it stays stored).
+- 8: an incident record could not be delivered to the webhook (it stays stored);
+- 130: `run` was interrupted with Ctrl-C (finished samples stay staged for resume).
 """
 
 # Importing a command module registers its commands.

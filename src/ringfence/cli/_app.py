@@ -25,6 +25,8 @@ EXIT_AUDIT_BROKEN = 7
 """The audit log's hash chain is broken: an entry was edited, deleted or reordered."""
 EXIT_DELIVERY_FAILED = 8
 """At least one incident record could not be delivered to the webhook; it stays stored."""
+EXIT_INTERRUPTED = 130
+"""`run` was interrupted (Ctrl-C); finished samples stay staged for resume. 128 + SIGINT."""
 
 DEFAULT_STORE = ".ringfence/evidence.sqlite"
 

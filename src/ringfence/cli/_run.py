@@ -14,11 +14,13 @@ from typing import Any
 
 import click
 import yaml
+from pydantic import ValidationError
 from rich.console import Console
 
 from ringfence.cli._app import (
     DEFAULT_STORE,
     EXIT_CANNOT_EVALUATE,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     main,
     out_option,
@@ -220,6 +222,15 @@ def run_command(**options: Any) -> None:
     except RingfenceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CANNOT_EVALUATE if exc.exit_code == 5 else EXIT_USAGE)
+    except KeyboardInterrupt:
+        kept = (
+            "Nothing was stored (--no-store)."
+            if options["no_store"]
+            else f"The samples that finished are staged in {options['store_path']}; run the "
+            "same command again to play only the rest."
+        )
+        click.echo(f"error: interrupted. {kept}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     render_console(result, console)
     print_decision_notes(result.decision, console)
     for path in written:
@@ -234,17 +245,23 @@ def _build_request(options: dict[str, Any]) -> LiveRunRequest:
     script = options["script"]
     if script is None and options["target_kind"] == "scripted":
         script = _bundled_path(BUNDLED_SCRIPT)
-    target = TargetConfig(
-        kind=options["target_kind"],
-        model=options["model"],
-        base_url=options["base_url"],
-        api_key_env=options["api_key_env"],
-        params=_params(options["params"]),
-        script=script,
-        function=options["function"],
-        timeout_s=options["call_timeout_s"],
-        http_client=options["http_client"],
-    )
+    try:
+        target = TargetConfig(
+            kind=options["target_kind"],
+            model=options["model"],
+            base_url=options["base_url"],
+            api_key_env=options["api_key_env"],
+            params=_params(options["params"]),
+            script=script,
+            function=options["function"],
+            timeout_s=options["call_timeout_s"],
+            http_client=options["http_client"],
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        option = "--" + "-".join(str(part) for part in error["loc"]).replace("_", "-")
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid {option}: {message}.") from exc
     settings = RunSettings(
         epochs=options["epochs"],
         concurrency=options["concurrency"],
@@ -291,7 +308,13 @@ def _params(items: tuple[str, ...]) -> dict[str, Any]:
         key, separator, value = item.partition("=")
         if not separator or not key:
             raise ConfigError(f"invalid --param {item!r}.", hint="write it as KEY=VALUE.")
-        params[key] = yaml.safe_load(value) if value else ""
+        try:
+            params[key] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                f"invalid --param {item!r}: the value is not valid YAML.",
+                hint="quote a text value, for example --param 'stop=[\"END\"]'.",
+            ) from exc
     return params
 
 

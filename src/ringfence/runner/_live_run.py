@@ -55,7 +55,12 @@ def run_live(
         transcripts = asyncio.run(_play(request, plan, set(), target, progress, None))
         return _score(request, plan, _in_order(plan, transcripts), None)
     if store.get_run(plan.run_id) is not None:
-        logger.info("Run %s is already stored in %s; reusing it", plan.run_id, store.location)
+        logger.warning(
+            "Run %s is already stored in %s: reusing it, errors included, without calling "
+            "the target. To play it again, give it another --target-version.",
+            plan.run_id,
+            store.location,
+        )
         result = store.load_result(plan.run_id)
         result.decision = None
     else:

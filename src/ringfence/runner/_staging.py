@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 
+from ringfence.errors import StoreError
 from ringfence.store._live_samples import LiveStaging
 from ringfence.transcript import Transcript
 
 MAX_BATCH = 256
 """Most samples written in one transaction."""
+RETRY_WAITS_S = (0.5, 2.0)
+"""Waits before writing a failed batch again, for a store that is busy for a moment."""
 
 
 class StagingQueue:
@@ -58,7 +61,22 @@ class StagingQueue:
             self._wake.clear()
             while self._pending:
                 batch = self._pending[:MAX_BATCH]
-                del self._pending[:MAX_BATCH]
-                self.written += await asyncio.to_thread(self._staging.stage_many, batch)
+                self.written += await self._write(batch)
+                del self._pending[: len(batch)]
             if self._closing:
                 return
+
+    async def _write(self, batch: list[tuple[Transcript, int]]) -> int:
+        for wait_s in RETRY_WAITS_S:
+            try:
+                return await asyncio.to_thread(self._staging.stage_many, batch)
+            except StoreError:
+                await asyncio.sleep(wait_s)
+        try:
+            return await asyncio.to_thread(self._staging.stage_many, batch)
+        except StoreError as exc:
+            lost = len(self._pending)
+            raise StoreError(
+                f"{exc} {lost} finished samples could not be staged; the same command plays "
+                "them again when it resumes the run."
+            ) from exc

@@ -18,6 +18,18 @@ from ringfence.transcript import Event, ToolCall
 ID_REPLACED_EVENT = "tool_call_id_replaced"
 
 
+class _NotANumber(ValueError):
+    """NaN or Infinity in argument text: Python's JSON reader accepts them, JSON does not."""
+
+
+def _reject_constant(name: str) -> float:
+    # NaN compares false with every limit, so it would slip past a scope's amount check.
+    raise _NotANumber(name)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_arguments(
     raw: str | dict[str, Any] | None,
 ) -> tuple[dict[str, Any] | None, str, str | None]:
@@ -31,9 +43,11 @@ def parse_arguments(
         # An empty argument string is how several servers send a call without arguments.
         return {}, raw, None
     try:
-        value, end = json.JSONDecoder().raw_decode(text)
+        value, end = _DECODER.raw_decode(text)
     except json.JSONDecodeError as exc:
         return None, raw, f"invalid JSON: {exc.msg} at character {exc.pos}"
+    except _NotANumber as exc:
+        return None, raw, f"invalid JSON: {exc} is not a number JSON allows"
     if end != len(text):
         return None, raw, f"text after the JSON value at character {end}"
     if not isinstance(value, dict):

@@ -134,7 +134,8 @@ def _over_limit(binding: ScopeBinding, arguments: dict[str, Any], limit: float) 
     amount = arguments.get(binding.amount)
     if not isinstance(amount, int | float) or isinstance(amount, bool):
         return f"'{binding.amount}' is not a number, so it cannot be checked against {limit:g}"
-    if amount > limit:
+    if not amount <= limit:
+        # Written this way round so that NaN, which compares false with everything, is over.
         return f"'{binding.amount}' = {amount:g} is above the limit {limit:g}"
     return None
 
