@@ -56,8 +56,9 @@ def run_live(
         return _score(request, plan, _in_order(plan, transcripts), None)
     if store.get_run(plan.run_id) is not None:
         logger.warning(
-            "Run %s is already stored in %s: reusing it, errors included, without calling "
-            "the target. To play it again, give it another --target-version.",
+            "Run %s is already stored in %s: reusing it without calling the target, so "
+            "samples that failed in it stay failed. To play it again, give it another "
+            "--target-version.",
             plan.run_id,
             store.location,
         )
