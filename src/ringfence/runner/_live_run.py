@@ -178,7 +178,7 @@ def _text_size(transcript: Transcript) -> int:
 def _staged_in_order(
     plan: RunPlan, staging: LiveStaging, kept: dict[str, Transcript]
 ) -> Iterator[Sample]:
-    """Every staged sample in run order, from memory when kept, else from the store."""
+    """Yield every staged sample in run order, from memory when kept, else from the store."""
     sources = {p.sample_id: p.source for p in plan.samples}
     for staged in staging.staged():
         transcript = kept.pop(staged.sample_id, None) or staging.load(staged)

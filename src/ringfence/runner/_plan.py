@@ -76,7 +76,7 @@ def plan_run(request: LiveRunRequest) -> RunPlan:
 
 
 def _suite_files(suite: Suite) -> list[InputFile]:
-    """The suite file and every scenario file, with the hashes of the bytes that were loaded."""
+    """Describe the suite file and every scenario file, with the hashes of the bytes loaded."""
     files = [_describe_file(suite.path / SUITE_FILE)]
     files += [
         InputFile(path=located.path, sha256=located.sha256, size=located.size)

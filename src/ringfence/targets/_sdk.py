@@ -37,7 +37,7 @@ def status_error_message(provider: str, status: int, body: object) -> str:
 
 
 def sdk_http_client(sdk: ModuleType, choice: str) -> Any:
-    """The SDK's HTTP client for `choice` (auto, aiohttp or httpx), with redirects turned off.
+    """Build the SDK's HTTP client for `choice` (auto, aiohttp or httpx), redirects turned off.
 
     'auto' takes aiohttp when the package is installed; 'aiohttp' requires it and raises
     ConfigError without it. A model API does not redirect. Following a redirect would post the
