@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -296,3 +297,24 @@ def test_openai_redirect_is_not_followed(
             transcript = _play(tmp_path, create_target(config))
         assert other.requests == []
     assert transcript.error == f"OpenAI-compatible API returned HTTP {status}"
+
+
+@pytest.mark.parametrize("http_client", ["aiohttp", "httpx"])
+def test_openai_refused_connection_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_client: str
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    monkeypatch.setenv(KEY_ENV, "sk-test")
+    config = TargetConfig(
+        kind="openai",
+        model="fake-gpt",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        api_key_env=KEY_ENV,
+        http_client=http_client,  # type: ignore[arg-type]
+    )
+    transcript = _play(tmp_path, create_target(config))
+    assert transcript.error is not None
+    assert transcript.error.startswith("cannot connect to the OpenAI-compatible API")

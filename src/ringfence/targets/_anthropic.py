@@ -12,7 +12,12 @@ from typing import Any
 from ringfence.targets._base import ReplyToolCall, TargetError, TargetReply, TargetRequest
 from ringfence.targets._config import TargetConfig
 from ringfence.targets._http import is_retryable_status, parse_retry_after
-from ringfence.targets._sdk import import_sdk, sdk_http_client, status_error_message
+from ringfence.targets._sdk import (
+    import_sdk,
+    refused_connection,
+    sdk_http_client,
+    status_error_message,
+)
 from ringfence.transcript import Message, Role
 
 API_KEY_ENV = "ANTHROPIC_API_KEY"
@@ -75,6 +80,11 @@ class AnthropicTarget:
                 retry_after_s=parse_retry_after(exc.response.headers),
             ) from exc
         except sdk.APITimeoutError as exc:
+            if refused_connection(exc):
+                raise TargetError(
+                    "cannot connect to the Anthropic API: the connection was refused",
+                    retryable=True,
+                ) from exc
             raise TargetError("Anthropic API call timed out", retryable=True) from exc
         except sdk.APIConnectionError as exc:
             raise TargetError(

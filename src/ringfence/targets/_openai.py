@@ -22,7 +22,12 @@ import orjson
 from ringfence.targets._base import ReplyToolCall, TargetError, TargetReply, TargetRequest
 from ringfence.targets._config import TargetConfig
 from ringfence.targets._http import is_retryable_status, parse_retry_after
-from ringfence.targets._sdk import import_sdk, sdk_http_client, status_error_message
+from ringfence.targets._sdk import (
+    import_sdk,
+    refused_connection,
+    sdk_http_client,
+    status_error_message,
+)
 from ringfence.transcript import Message, Role
 
 logger = logging.getLogger(__name__)
@@ -68,6 +73,11 @@ class OpenAITarget:
                 retry_after_s=parse_retry_after(exc.response.headers),
             ) from exc
         except sdk.APITimeoutError as exc:
+            if refused_connection(exc):
+                raise TargetError(
+                    "cannot connect to the OpenAI-compatible API: the connection was refused",
+                    retryable=True,
+                ) from exc
             raise TargetError("OpenAI-compatible API call timed out", retryable=True) from exc
         except sdk.APIConnectionError as exc:
             raise TargetError(

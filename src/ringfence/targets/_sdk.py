@@ -52,3 +52,19 @@ def sdk_http_client(sdk: ModuleType, choice: str) -> Any:
             hint="pip install aiohttp, or pass --http-client httpx.",
         )
     return sdk.DefaultAioHttpClient(follow_redirects=False)
+
+
+def refused_connection(exc: BaseException) -> bool:
+    """Tell whether a failed call's causes include a refused or reset connection.
+
+    The SDK's aiohttp transport reports a refused connection as a connect timeout, so the
+    targets look at the causes before they call a failure a timeout.
+    """
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
