@@ -11,13 +11,7 @@ from typing import Any
 
 from ringfence.targets._base import ReplyToolCall, TargetError, TargetReply, TargetRequest
 from ringfence.targets._config import TargetConfig
-from ringfence.targets._http import is_retryable_status, parse_retry_after
-from ringfence.targets._sdk import (
-    import_sdk,
-    refused_connection,
-    sdk_http_client,
-    status_error_message,
-)
+from ringfence.targets._sdk import import_sdk, sdk_failure, sdk_http_client
 from ringfence.transcript import Message, Role
 
 API_KEY_ENV = "ANTHROPIC_API_KEY"
@@ -69,27 +63,10 @@ class AnthropicTarget:
                 }
                 for t in request.tools
             ]
-        sdk = self._sdk
         try:
             message = await self._client.messages.create(**body)
-        except sdk.APIStatusError as exc:
-            raise TargetError(
-                status_error_message("Anthropic", exc.status_code, exc.body),
-                retryable=is_retryable_status(exc.status_code),
-                status_code=exc.status_code,
-                retry_after_s=parse_retry_after(exc.response.headers),
-            ) from exc
-        except sdk.APITimeoutError as exc:
-            if refused_connection(exc):
-                raise TargetError(
-                    "cannot connect to the Anthropic API: the connection was refused",
-                    retryable=True,
-                ) from exc
-            raise TargetError("Anthropic API call timed out", retryable=True) from exc
-        except sdk.APIConnectionError as exc:
-            raise TargetError(
-                f"cannot connect to the Anthropic API: {type(exc).__name__}", retryable=True
-            ) from exc
+        except self._sdk.APIError as exc:
+            raise sdk_failure(self._sdk, "Anthropic", exc) from exc
         return reply_from_message(message)
 
     async def aclose(self) -> None:

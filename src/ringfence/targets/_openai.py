@@ -21,10 +21,9 @@ import orjson
 
 from ringfence.targets._base import ReplyToolCall, TargetError, TargetReply, TargetRequest
 from ringfence.targets._config import TargetConfig
-from ringfence.targets._http import is_retryable_status, parse_retry_after
 from ringfence.targets._sdk import (
     import_sdk,
-    refused_connection,
+    sdk_failure,
     sdk_http_client,
     status_error_message,
 )
@@ -62,28 +61,10 @@ class OpenAITarget:
         body["messages"] = [openai_message(m) for m in request.messages]
         if request.tools:
             body["tools"] = [{"type": "function", "function": t} for t in request.tools]
-        sdk = self._sdk
         try:
             raw = await self._client.post("/chat/completions", body=body, cast_to=bytes)
-        except sdk.APIStatusError as exc:
-            raise TargetError(
-                status_error_message("OpenAI-compatible", exc.status_code, exc.body),
-                retryable=is_retryable_status(exc.status_code),
-                status_code=exc.status_code,
-                retry_after_s=parse_retry_after(exc.response.headers),
-            ) from exc
-        except sdk.APITimeoutError as exc:
-            if refused_connection(exc):
-                raise TargetError(
-                    "cannot connect to the OpenAI-compatible API: the connection was refused",
-                    retryable=True,
-                ) from exc
-            raise TargetError("OpenAI-compatible API call timed out", retryable=True) from exc
-        except sdk.APIConnectionError as exc:
-            raise TargetError(
-                f"cannot connect to the OpenAI-compatible API: {type(exc).__name__}",
-                retryable=True,
-            ) from exc
+        except self._sdk.APIError as exc:
+            raise sdk_failure(self._sdk, "OpenAI-compatible", exc) from exc
         try:
             # A byte order mark is not JSON, but some servers send one.
             completion = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))

@@ -1,4 +1,8 @@
-"""Lazy import of provider SDKs, with an error that names the extra to install."""
+"""What the SDK targets share: lazy import of the SDK, its HTTP client, and its errors.
+
+`import_sdk` names the extra to install when an SDK is missing, and `sdk_failure` turns the
+errors of the openai and anthropic SDKs (the same class names in both) into `TargetError`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from types import ModuleType
 from typing import Any
 
 from ringfence.errors import ConfigError
+from ringfence.targets._base import TargetError
+from ringfence.targets._http import is_retryable_status, parse_retry_after
 
 
 def import_sdk(module: str, extra: str) -> ModuleType:
@@ -68,3 +74,20 @@ def refused_connection(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def sdk_failure(sdk: ModuleType, provider: str, exc: Exception) -> TargetError:
+    """Describe a failed SDK call as a TargetError: status, timeout or connection."""
+    if isinstance(exc, sdk.APIStatusError):
+        return TargetError(
+            status_error_message(provider, exc.status_code, exc.body),
+            retryable=is_retryable_status(exc.status_code),
+            status_code=exc.status_code,
+            retry_after_s=parse_retry_after(exc.response.headers),
+        )
+    if isinstance(exc, sdk.APITimeoutError) and not refused_connection(exc):
+        return TargetError(f"{provider} API call timed out", retryable=True)
+    if isinstance(exc, sdk.APIConnectionError):
+        reason = "the connection was refused" if refused_connection(exc) else type(exc).__name__
+        return TargetError(f"cannot connect to the {provider} API: {reason}", retryable=True)
+    return TargetError(f"{provider} API call failed: {type(exc).__name__}")
