@@ -317,4 +317,6 @@ def test_openai_refused_connection_named(
     )
     transcript = _play(tmp_path, create_target(config))
     assert transcript.error is not None
-    assert transcript.error.startswith("cannot connect to the OpenAI-compatible API")
+    assert transcript.error == (
+        "cannot connect to the OpenAI-compatible API: the connection was refused"
+    )

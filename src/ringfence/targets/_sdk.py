@@ -1,4 +1,4 @@
-"""What the SDK targets share: lazy import of the SDK, its HTTP client, and its errors.
+"""Helpers shared by the SDK targets: lazy import of the SDK, its HTTP client, its errors.
 
 `import_sdk` names the extra to install when an SDK is missing, and `sdk_failure` turns the
 errors of the openai and anthropic SDKs (the same class names in both) into `TargetError`.
@@ -60,8 +60,8 @@ def sdk_http_client(sdk: ModuleType, choice: str) -> Any:
     return sdk.DefaultAioHttpClient(follow_redirects=False)
 
 
-def refused_connection(exc: BaseException) -> bool:
-    """Tell whether a failed call's causes include a refused or reset connection.
+def connection_problem(exc: BaseException) -> str | None:
+    """Name the connection failure among a failed call's causes, or return None.
 
     The SDK's aiohttp transport reports a refused connection as a connect timeout, so the
     targets look at the causes before they call a failure a timeout.
@@ -69,11 +69,15 @@ def refused_connection(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     for _ in range(10):
         if seen is None:
-            return False
+            return None
+        if isinstance(seen, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(seen, ConnectionResetError):
+            return "the connection was reset"
         if isinstance(seen, ConnectionError):
-            return True
+            return "the connection failed"
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 def sdk_failure(sdk: ModuleType, provider: str, exc: Exception) -> TargetError:
@@ -85,9 +89,10 @@ def sdk_failure(sdk: ModuleType, provider: str, exc: Exception) -> TargetError:
             status_code=exc.status_code,
             retry_after_s=parse_retry_after(exc.response.headers),
         )
-    if isinstance(exc, sdk.APITimeoutError) and not refused_connection(exc):
+    problem = connection_problem(exc)
+    if isinstance(exc, sdk.APITimeoutError) and problem is None:
         return TargetError(f"{provider} API call timed out", retryable=True)
     if isinstance(exc, sdk.APIConnectionError):
-        reason = "the connection was refused" if refused_connection(exc) else type(exc).__name__
+        reason = problem or type(exc).__name__
         return TargetError(f"cannot connect to the {provider} API: {reason}", retryable=True)
     return TargetError(f"{provider} API call failed: {type(exc).__name__}")
